@@ -1,0 +1,105 @@
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"testing"
+)
+
+const benchEvents = 100
+
+// benchBody returns an NDJSON body of n events of about 150 bytes, with ids
+// unless noIDs.
+func benchBody(n int, noIDs bool) []byte {
+	var buf bytes.Buffer
+	for i := range n {
+		id := fmt.Sprintf(`"id":"%d",`, 1000000+i)
+		if noIDs {
+			id = ""
+		}
+		fmt.Fprintf(&buf, `{%s"user_id":"%d","action":"turn","action_data":{"type":"knob","left":"5","right":"7"},"ts":"2024-05-01T12:00:00.123Z","device":{"serial":"SN-%04d"}}`+"\n",
+			id, i%37, i)
+	}
+	return buf.Bytes()
+}
+
+// asArray turns an NDJSON body into a JSON array.
+func asArray(ndjson []byte) []byte {
+	lines := bytes.Split(bytes.TrimSpace(ndjson), []byte("\n"))
+	return append(append([]byte("["), bytes.Join(lines, []byte(","))...), ']')
+}
+
+func reportPerEvent(b *testing.B, events int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
+}
+
+func BenchmarkParseBytes(b *testing.B) {
+	p, err := NewParser(Config{KeyField: "user_id"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ndjson := benchBody(benchEvents, false)
+	cases := []struct {
+		name string
+		ct   string
+		body []byte
+	}{
+		{"ndjson-100", ctNDJSON, ndjson},
+		{"array-100", ctJSON, asArray(ndjson)},
+		{"ndjson-100-generated-ids", ctNDJSON, benchBody(benchEvents, true)},
+		{"object", ctJSON, bytes.TrimSpace(benchBody(1, false))},
+	}
+	for _, c := range cases {
+		n := bytes.Count(c.body, []byte(`"user_id"`))
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := p.ParseBytes(c.body, c.ct); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportPerEvent(b, n)
+		})
+	}
+}
+
+func BenchmarkParseGzip(b *testing.B) {
+	p, err := NewParser(Config{KeyField: "user_id"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := gzipped(b, string(benchBody(benchEvents, false)))
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Parse(bytes.NewReader(body), ctNDJSON, "gzip"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportPerEvent(b, benchEvents)
+}
+
+// BenchmarkEncodingJSONMap is the baseline the scanner replaces: decoding
+// every NDJSON line into a map to validate it and read its id and key.
+func BenchmarkEncodingJSONMap(b *testing.B) {
+	body := benchBody(benchEvents, false)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		for line := range bytes.SplitSeq(bytes.TrimSpace(body), []byte("\n")) {
+			var m map[string]any
+			if err := json.Unmarshal(line, &m); err != nil {
+				b.Fatal(err)
+			}
+			if _, ok := m["user_id"].(string); !ok {
+				b.Fatal("no key")
+			}
+			if _, ok := m["id"].(string); !ok {
+				b.Fatal("no id")
+			}
+		}
+	}
+	reportPerEvent(b, benchEvents)
+}

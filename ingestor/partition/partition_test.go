@@ -1,0 +1,367 @@
+package partition
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eventingestor/eventingestor/ingestor/sink"
+	"github.com/eventingestor/eventingestor/ingestor/wal"
+	"github.com/eventingestor/eventingestor/ingestor/wal/walfs"
+)
+
+func TestEveryEventReachesTheSinkInPerKeyOrder(t *testing.T) {
+	s := &memSink{}
+	p := start(t, testConfig(), walfs.NewMem(), s)
+	const senders, perSender, keys = 20, 100, 7
+	var wg sync.WaitGroup
+	for g := range senders {
+		wg.Go(func() {
+			for i := range perSender {
+				n := g*perSender + i
+				// Each sender owns keys g, g+senders, …: its order per key is i's order.
+				if err := p.Append(context.Background(), []wal.Record{ev(n, g+senders*(i%keys))}); err != nil {
+					t.Errorf("Append: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	eventually(t, "all events flushed", func() bool { return s.count() == senders*perSender })
+	stop(t, p)
+	last := map[string]int64{}
+	seen := map[string]bool{}
+	for _, r := range s.records() {
+		if seen[r.ID] {
+			t.Fatalf("duplicate %s", r.ID)
+		}
+		seen[r.ID] = true
+		if prev, ok := last[string(r.Key)]; ok && r.ReceivedAt < prev {
+			t.Fatalf("key %s out of order: %d after %d", r.Key, r.ReceivedAt, prev)
+		}
+		last[string(r.Key)] = r.ReceivedAt
+	}
+}
+
+func TestBatchSpanningShards(t *testing.T) {
+	s := &memSink{}
+	p := start(t, testConfig(), walfs.NewMem(), s)
+	mustAppend(t, p, ev(1, 0), ev(2, 1), ev(3, 2), ev(4, 3)) // slots 0..3 over 2 shards
+	eventually(t, "flushed", func() bool { return s.count() == 4 })
+	stop(t, p)
+	for _, b := range s.batches {
+		for _, r := range b.Records {
+			if p.ShardOf(r.Slot) != b.Shard {
+				t.Fatalf("record with slot %d flushed by shard %d", r.Slot, b.Shard)
+			}
+		}
+	}
+}
+
+func TestFlushWaitsForTheInterval(t *testing.T) {
+	cfg := testConfig()
+	cfg.Shards = 1
+	cfg.Flush.Interval = 300 * time.Millisecond
+	s := &memSink{}
+	p := start(t, cfg, walfs.NewMem(), s)
+	defer stop(t, p)
+	begin := time.Now()
+	mustAppend(t, p, ev(1, 1))
+	mustAppend(t, p, ev(2, 1))
+	time.Sleep(100 * time.Millisecond)
+	if s.count() != 0 {
+		t.Fatal("flushed before the interval with the batch below its limits")
+	}
+	eventually(t, "interval flush", func() bool { return s.count() == 2 })
+	if took := time.Since(begin); took < 250*time.Millisecond {
+		t.Fatalf("flushed after %s, before the 300ms interval", took)
+	}
+	if sizes := s.batchSizes(); len(sizes) != 1 {
+		t.Fatalf("batches %v, want one batch of 2", sizes)
+	}
+}
+
+func TestFlushOnMaxEvents(t *testing.T) {
+	cfg := testConfig()
+	cfg.Shards = 1
+	cfg.Flush.Interval = time.Hour
+	cfg.Flush.MaxEvents = 10
+	s := &memSink{}
+	p := start(t, cfg, walfs.NewMem(), s)
+	defer stop(t, p)
+	for i := range 25 {
+		mustAppend(t, p, ev(i, 1))
+	}
+	eventually(t, "two full batches", func() bool { return s.count() == 20 })
+	time.Sleep(50 * time.Millisecond)
+	if s.count() != 20 {
+		t.Fatalf("flushed %d; the 5 left should wait for the hour-long interval", s.count())
+	}
+	for _, n := range s.batchSizes() {
+		if n != 10 {
+			t.Fatalf("batch sizes %v, want batches of 10", s.batchSizes())
+		}
+	}
+}
+
+func TestFlushOnMaxBytes(t *testing.T) {
+	cfg := testConfig()
+	cfg.Shards = 1
+	cfg.Flush.Interval = time.Hour
+	cfg.Flush.MaxEvents = 100000
+	cfg.Flush.MaxBytes = 2048 // ~20 frames of ~100 bytes
+	s := &memSink{}
+	p := start(t, cfg, walfs.NewMem(), s)
+	defer stop(t, p)
+	for i := range 60 {
+		mustAppend(t, p, ev(i, 1))
+	}
+	eventually(t, "a flush by size", func() bool { return s.count() > 0 })
+	for _, n := range s.batchSizes() {
+		if n > 25 {
+			t.Fatalf("batch of %d events exceeds the 2 KiB byte limit", n)
+		}
+	}
+}
+
+func TestSinkFailuresAreRetriedWithBackoff(t *testing.T) {
+	cfg := testConfig()
+	cfg.Shards = 1
+	s := &memSink{}
+	var fails atomic.Int32
+	s.setHook(func(sink.Batch) error {
+		if fails.Add(1) <= 5 {
+			return errSinkDown
+		}
+		return nil
+	})
+	p := start(t, cfg, walfs.NewMem(), s)
+	for i := range 10 {
+		mustAppend(t, p, ev(i, 1))
+	}
+	eventually(t, "delivery after the sink recovers", func() bool { return s.count() == 10 })
+	eventually(t, "checkpoint at 10", func() bool { return p.Status().Shards[0].Flushed == 10 })
+	stop(t, p)
+	if f := fails.Load(); f < 6 {
+		t.Fatalf("sink called %d times; want 5 failures and then success", f)
+	}
+}
+
+func TestCheckpointWaitsForTheSink(t *testing.T) {
+	cfg := testConfig()
+	cfg.Shards = 1
+	s := &memSink{}
+	s.setHook(func(sink.Batch) error { return errSinkDown })
+	p := start(t, cfg, walfs.NewMem(), s)
+	mustAppend(t, p, ev(1, 1), ev(2, 1))
+	time.Sleep(100 * time.Millisecond)
+	st := p.Status()
+	if st.Shards[0].Flushed != 0 || st.BacklogEvents != 2 || st.Drained {
+		t.Fatalf("checkpoint moved without the sink: %+v", st.Shards[0])
+	}
+	s.setHook(nil)
+	eventually(t, "drained", func() bool { return p.Status().Drained })
+	stop(t, p)
+}
+
+func TestPanickingSinkRestartsTheShard(t *testing.T) {
+	cfg := testConfig()
+	cfg.Shards = 1
+	s := &memSink{}
+	var calls atomic.Int32
+	s.setHook(func(sink.Batch) error {
+		if calls.Add(1) <= 2 {
+			panic("sink bug")
+		}
+		return nil
+	})
+	p := start(t, cfg, walfs.NewMem(), s)
+	mustAppend(t, p, ev(1, 1), ev(2, 1), ev(3, 1))
+	eventually(t, "delivery after restarts", func() bool { return s.count() == 3 })
+	if r := p.Status().Shards[0].Restarts; r != 2 {
+		t.Fatalf("restarts = %d, want 2", r)
+	}
+	if !p.Healthy() {
+		t.Fatal("2 restarts within the budget of 3 made the partition unhealthy")
+	}
+	stop(t, p)
+}
+
+func TestShardThatKeepsFailingMakesThePartitionUnhealthy(t *testing.T) {
+	cfg := testConfig()
+	cfg.Shards = 1
+	s := &memSink{}
+	s.setHook(func(sink.Batch) error { panic("always") })
+	p := start(t, cfg, walfs.NewMem(), s)
+	mustAppend(t, p, ev(1, 1))
+	eventually(t, "unhealthy", func() bool { return !p.Healthy() })
+	s.setHook(nil)
+	eventually(t, "delivered once the sink is fixed", func() bool { return s.count() == 1 })
+	stop(t, p)
+}
+
+func TestFailedFsyncRestartsTheShardAndLosesNothing(t *testing.T) {
+	cfg := testConfig()
+	cfg.Shards = 1
+	fsys := walfs.NewMem()
+	s := &memSink{}
+	p := start(t, cfg, fsys, s)
+	mustAppend(t, p, ev(1, 1))
+	var failed atomic.Bool
+	fsys.SetFault(func(op walfs.Op, _ string) error {
+		if op == walfs.OpSync && failed.CompareAndSwap(false, true) {
+			return walfs.ErrInjected
+		}
+		return nil
+	})
+	if err := p.Append(context.Background(), []wal.Record{ev(2, 1)}); err == nil {
+		t.Fatal("append acknowledged despite a failed fsync")
+	}
+	eventually(t, "shard back", func() bool { return p.Ready() && p.Status().Shards[0].Restarts == 1 })
+	mustAppend(t, p, ev(3, 1))
+	eventually(t, "acknowledged events delivered", func() bool {
+		ids := map[string]bool{}
+		for _, r := range s.records() {
+			ids[r.ID] = true
+		}
+		return ids["e1"] && ids["e3"]
+	})
+	stop(t, p)
+}
+
+func TestBackpressureBoundsTheBacklog(t *testing.T) {
+	cfg := testConfig()
+	cfg.Shards = 1
+	cfg.MaxBacklogBytes = 1 << 20
+	cfg.WAL.SegmentBytes = 1 << 18
+	s := &memSink{}
+	release := make(chan struct{})
+	s.setHook(func(sink.Batch) error {
+		select {
+		case <-release:
+			return nil
+		default:
+			return errSinkDown
+		}
+	})
+	p := start(t, cfg, walfs.NewMem(), s)
+	acked := 0
+	var bp *BackpressureError
+	for i := 0; ; i++ {
+		err := p.Append(context.Background(), []wal.Record{ev(i, 1)})
+		if err == nil {
+			acked++
+			continue
+		}
+		if !errors.As(err, &bp) || !errors.Is(err, ErrBackpressure) || bp.RetryAfter <= 0 {
+			t.Fatalf("append %d: %v, want a BackpressureError with a retry hint", i, err)
+		}
+		break
+	}
+	if st := p.Status(); st.BacklogBytes > cfg.MaxBacklogBytes+4096 {
+		t.Fatalf("backlog %d bytes grew past the %d limit", st.BacklogBytes, cfg.MaxBacklogBytes)
+	}
+	if acked < 1000 {
+		t.Fatalf("only %d events accepted before backpressure", acked)
+	}
+	close(release)
+	eventually(t, "all acknowledged events delivered", func() bool { return s.count() == acked })
+	mustAppend(t, p, ev(acked, 1)) // room again
+	stop(t, p)
+}
+
+func TestStopDrainsTheBacklog(t *testing.T) {
+	cfg := testConfig()
+	cfg.Flush.Interval = time.Hour
+	s := &memSink{}
+	p := start(t, cfg, walfs.NewMem(), s)
+	for i := range 50 {
+		mustAppend(t, p, ev(i, i))
+	}
+	stop(t, p)
+	if s.count() != 50 {
+		t.Fatalf("Stop left %d of 50 events unflushed", 50-s.count())
+	}
+	if !s.closed {
+		t.Fatal("sink not closed")
+	}
+	if err := p.Append(context.Background(), []wal.Record{ev(99, 1)}); !errors.Is(err, ErrStopping) {
+		t.Fatalf("Append after Stop = %v", err)
+	}
+}
+
+func TestStopDeadlineLeavesTheRestForTheNextStart(t *testing.T) {
+	cfg := testConfig()
+	fsys := walfs.NewMem()
+	s := &memSink{}
+	s.setHook(func(sink.Batch) error { return errSinkDown })
+	p := start(t, cfg, fsys, s)
+	for i := range 30 {
+		mustAppend(t, p, ev(i, i))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := p.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Stop with a stuck sink = %v, want the deadline", err)
+	}
+	// Next start, sink healthy: the events come out of the logs.
+	s2 := &memSink{}
+	p2 := start(t, cfg, fsys, s2)
+	eventually(t, "replay after restart", func() bool { return s2.count() == 30 })
+	stop(t, p2)
+}
+
+func TestAppendBeforeShardsAreOpen(t *testing.T) {
+	p, err := New(testConfig(), Options{Sink: &memSink{}, FS: walfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Append(context.Background(), []wal.Record{ev(1, 1)}); !errors.Is(err, ErrNotReady) {
+		t.Fatalf("Append before Start = %v, want ErrNotReady", err)
+	}
+	if p.Ready() {
+		t.Fatal("ready before Start")
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		ok     bool
+	}{
+		{"valid", func(*Config) {}, true},
+		{"no dir", func(c *Config) { c.Dir = "" }, false},
+		{"too many shards", func(c *Config) { c.Shards = 65 }, false},
+		{"tiny backlog", func(c *Config) { c.MaxBacklogBytes = 10 }, false},
+		{"zero flush events", func(c *Config) { c.Flush.MaxEvents = -1 }, false},
+		{"backoff max below initial", func(c *Config) { c.SinkRetry = Backoff{Initial: time.Second, Max: time.Millisecond} }, false},
+		{"bad wal", func(c *Config) { c.WAL.Ack = "maybe" }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := testConfig()
+			c.ApplyDefaults()
+			tt.mutate(&c)
+			if err := c.Validate(); (err == nil) != tt.ok {
+				t.Fatalf("Validate() = %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
+
+func TestBackoffDelay(t *testing.T) {
+	b := Backoff{Initial: 100 * time.Millisecond, Max: time.Second}
+	for n, want := range []time.Duration{100, 200, 400, 800, 1000, 1000} {
+		want *= time.Millisecond
+		for range 20 {
+			d := b.delay(n)
+			if d > want || d < want*8/10 {
+				t.Fatalf("delay(%d) = %s, want within 20%% below %s", n, d, want)
+			}
+		}
+	}
+}

@@ -1,0 +1,156 @@
+package sink
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// Line is one decoded sink line, as [ParseLine] returns it.
+type Line struct {
+	// ID is the event id.
+	ID string `json:"id"`
+	// Key is the partition key.
+	Key string `json:"key"`
+	// Slot is the ring slot of the key.
+	Slot uint16 `json:"slot"`
+	// Partition is the partition that flushed the event.
+	Partition int `json:"partition"`
+	// Shard is the shard that flushed the event.
+	Shard int `json:"shard"`
+	// Epoch is the ring epoch the event was accepted under.
+	Epoch uint64 `json:"epoch"`
+	// ReceivedAt is when the event was received.
+	ReceivedAt time.Time `json:"received_at"`
+	// Event is the event's JSON.
+	Event json.RawMessage `json:"event"`
+}
+
+// AppendLine appends the NDJSON line of r, flushed by the given partition
+// and shard, to dst, newline included, and returns the extended buffer. It
+// does not allocate when dst has room for the line. r.Data must be valid
+// JSON; an empty r.Data is written as null.
+func AppendLine(dst []byte, partition, shard int, r *Record) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendQuoted(dst, r.ID)
+	dst = append(dst, `,"key":`...)
+	dst = appendQuoted(dst, r.Key)
+	dst = append(dst, `,"slot":`...)
+	dst = strconv.AppendUint(dst, uint64(r.Slot), 10)
+	dst = append(dst, `,"partition":`...)
+	dst = strconv.AppendInt(dst, int64(partition), 10)
+	dst = append(dst, `,"shard":`...)
+	dst = strconv.AppendInt(dst, int64(shard), 10)
+	dst = append(dst, `,"epoch":`...)
+	dst = strconv.AppendUint(dst, r.Epoch, 10)
+	dst = append(dst, `,"received_at":"`...)
+	dst = time.Unix(0, r.ReceivedAt).UTC().AppendFormat(dst, time.RFC3339Nano)
+	dst = append(dst, `","event":`...)
+	dst = appendEvent(dst, r.Data)
+	return append(dst, "}\n"...)
+}
+
+// ParseLine decodes one line written by [AppendLine], with or without its
+// trailing newline.
+func ParseLine(b []byte) (Line, error) {
+	var l Line
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	if len(b) == 0 {
+		return l, errors.New("empty sink line")
+	}
+	if err := json.Unmarshal(b, &l); err != nil {
+		return l, fmt.Errorf("while parsing a sink line: %w", err)
+	}
+	if l.Event == nil {
+		return l, errors.New("sink line has no event")
+	}
+	return l, nil
+}
+
+// appendEvent appends the event JSON, replacing raw CR and LF (whitespace
+// in valid JSON) by spaces so that the event stays on one line.
+func appendEvent(dst, data []byte) []byte {
+	if len(data) == 0 {
+		return append(dst, "null"...)
+	}
+	start := len(dst)
+	dst = append(dst, data...)
+	replaceByte(dst[start:], '\n', ' ')
+	replaceByte(dst[start:], '\r', ' ')
+	return dst
+}
+
+// replaceByte replaces every from in b by to, in place.
+func replaceByte(b []byte, from, to byte) {
+	for {
+		i := bytes.IndexByte(b, from)
+		if i < 0 {
+			return
+		}
+		b[i] = to
+		b = b[i+1:]
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendQuoted appends s as a JSON string. Quote, backslash and control
+// characters are escaped, invalid UTF-8 bytes become \ufffd and U+2028 and
+// U+2029 are escaped as encoding/json does; '<', '>' and '&' are kept.
+func appendQuoted[T string | []byte](dst []byte, s T) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			dst = appendEscapedASCII(dst, c)
+			i++
+			start = i
+			continue
+		}
+		// Convert at most utf8.UTFMax bytes so that the conversion of a
+		// []byte stays on the stack (see encoding/json).
+		n := min(len(s)-i, utf8.UTFMax)
+		r, size := utf8.DecodeRuneInString(string(s[i : i+n]))
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\u202`...)
+			dst = append(dst, hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// appendEscapedASCII appends the escape sequence of an ASCII byte that
+// cannot appear raw in a JSON string.
+func appendEscapedASCII(dst []byte, c byte) []byte {
+	switch c {
+	case '"', '\\':
+		return append(dst, '\\', c)
+	case '\n':
+		return append(dst, '\\', 'n')
+	case '\r':
+		return append(dst, '\\', 'r')
+	case '\t':
+		return append(dst, '\\', 't')
+	}
+	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+}

@@ -1,0 +1,213 @@
+package sink
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// viaEncodingJSON returns what s becomes after a trip through encoding/json,
+// the reference for escaping (invalid UTF-8 bytes become U+FFFD one by one).
+func viaEncodingJSON(t *testing.T, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out string
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+var trickyStrings = []string{
+	"",
+	"plain",
+	`quote"inside`,
+	`back\slash\`,
+	"\"\\\"\\",
+	"ctl\x00\x01\x08\x0c\x1f\x7f",
+	"nl\n cr\r tab\t",
+	"unicode é 日本語 🎉",
+	"html <script>&amp;</script>",
+	"separators \u2028 \u2029",
+	"bad utf8 \xff\xfe end",
+	"truncated rune \xe6\x97",
+	"\xe6\x97",
+	"surrogate \xed\xa0\x80",
+	"overlong \xc0\xaf",
+	"rune error literal \ufffd",
+	strings.Repeat("long\"", 100),
+}
+
+func TestAppendLineRoundTrip(t *testing.T) {
+	at := time.Date(2026, 11, 27, 4, 32, 1, 123456789, time.UTC)
+	for _, id := range trickyStrings {
+		for _, key := range []string{"k", id} {
+			r := Record{
+				ID: id, Key: []byte(key), Slot: 4095, Epoch: 1<<64 - 1,
+				ReceivedAt: at.UnixNano(), Data: []byte(`{"a":[1,2,{"b":"<&>"}]}`),
+			}
+			line := AppendLine(nil, 12, 3, &r)
+			checkOneLine(t, line)
+			l, err := ParseLine(line)
+			if err != nil {
+				t.Fatalf("ParseLine(%q): %v", line, err)
+			}
+			want := Line{
+				ID: viaEncodingJSON(t, id), Key: viaEncodingJSON(t, key), Slot: 4095,
+				Partition: 12, Shard: 3, Epoch: 1<<64 - 1, ReceivedAt: at, Event: r.Data,
+			}
+			if !equalLines(l, want) {
+				t.Errorf("round trip of id %q key %q:\n got %+v\nwant %+v", id, key, l, want)
+			}
+		}
+	}
+}
+
+// checkOneLine fails unless line is one valid JSON object ending in '\n'.
+func checkOneLine(t *testing.T, line []byte) {
+	t.Helper()
+	if bytes.IndexByte(line, '\n') != len(line)-1 {
+		t.Fatalf("not exactly one line: %q", line)
+	}
+	if !json.Valid(line) {
+		t.Fatalf("invalid JSON: %q", line)
+	}
+}
+
+func equalLines(a, b Line) bool {
+	return a.ID == b.ID && a.Key == b.Key && a.Slot == b.Slot && a.Partition == b.Partition &&
+		a.Shard == b.Shard && a.Epoch == b.Epoch && a.ReceivedAt.Equal(b.ReceivedAt) &&
+		bytes.Equal(a.Event, b.Event)
+}
+
+func TestAppendLineGolden(t *testing.T) {
+	r := Record{
+		ID: "e1", Key: []byte("u<1>&"), Slot: 7, Epoch: 3,
+		ReceivedAt: time.Date(2026, 1, 2, 3, 4, 5, 600000000, time.FixedZone("x", 3600)).UnixNano(),
+		Data:       []byte(`{"id":"e1","user_id":"u<1>&"}`),
+	}
+	got := string(AppendLine([]byte("prefix|"), 1, 2, &r))
+	want := `prefix|{"id":"e1","key":"u<1>&","slot":7,"partition":1,"shard":2,"epoch":3,` +
+		`"received_at":"2026-01-02T02:04:05.6Z","event":{"id":"e1","user_id":"u<1>&"}}` + "\n"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestAppendLineEscapes(t *testing.T) {
+	for in, want := range map[string]string{
+		"a\"b":      `"a\"b"`,
+		`a\b`:       `"a\\b"`,
+		"\n\r\t":    `"\n\r\t"`,
+		"\x00\x1f":  `"\u0000\u001f"`,
+		"\x7f":      "\"\x7f\"",
+		"<>&":       `"<>&"`,
+		"é":         `"é"`,
+		"\xff":      `"\ufffd"`,
+		"a\u2028b":  `"a\u2028b"`,
+		"\u2029":    `"\u2029"`,
+		"x\xe6\x97": `"x\ufffd\ufffd"`,
+	} {
+		if got := string(appendQuoted(nil, in)); got != want {
+			t.Errorf("appendQuoted(%q) = %s, want %s", in, got, want)
+		}
+		if got := string(appendQuoted(nil, []byte(in))); got != want {
+			t.Errorf("appendQuoted([]byte(%q)) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestAppendLineEventStaysOnOneLine(t *testing.T) {
+	data := "{\r\n  \"a\": \"x\\ny\",\n  \"b\": [1,\n 2]\n}"
+	r := Record{ID: "1", Data: []byte(data)}
+	line := AppendLine(nil, 0, 0, &r)
+	checkOneLine(t, line)
+	l, err := ParseLine(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want any
+	if err := json.Unmarshal(l.Event, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(data), &want); err != nil {
+		t.Fatal(err)
+	}
+	if gj, wj := mustMarshal(t, got), mustMarshal(t, want); gj != wj {
+		t.Errorf("event changed: %s, want %s", gj, wj)
+	}
+	if len(l.Event) != len(data) {
+		t.Errorf("event length %d, want %d", len(l.Event), len(data))
+	}
+	if string(r.Data) != data {
+		t.Errorf("AppendLine modified the record's data")
+	}
+}
+
+func mustMarshal(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestAppendLineEmptyEventIsNull(t *testing.T) {
+	line := AppendLine(nil, 0, 0, &Record{ID: "1"})
+	checkOneLine(t, line)
+	if !bytes.HasSuffix(line, []byte(`"event":null}`+"\n")) {
+		t.Errorf("got %s", line)
+	}
+}
+
+func TestAppendLineAllocs(t *testing.T) {
+	r := Record{
+		ID: "id \"é\" \xff \u2028", Key: []byte("key\n日本\xe6\x97"), Slot: 1, Epoch: 2,
+		ReceivedAt: time.Now().UnixNano(), Data: []byte("{\"a\":\n1}"),
+	}
+	buf := make([]byte, 0, 4096)
+	allocs := testing.AllocsPerRun(100, func() {
+		buf = AppendLine(buf[:0], 1, 2, &r)
+	})
+	if allocs != 0 {
+		t.Errorf("AppendLine allocated %v times per run, want 0", allocs)
+	}
+}
+
+func TestParseLineErrors(t *testing.T) {
+	for _, in := range []string{
+		"", "\n", "not json", `{"id":"1"`, `{"id":"1"}`, `{"id":1,"event":{}}`,
+		`{"id":"1","received_at":"yesterday","event":{}}`,
+	} {
+		if _, err := ParseLine([]byte(in)); err == nil {
+			t.Errorf("ParseLine(%q) succeeded", in)
+		}
+	}
+}
+
+func FuzzAppendLine(f *testing.F) {
+	for _, s := range trickyStrings {
+		f.Add(s, []byte(s), int64(0))
+	}
+	f.Fuzz(func(t *testing.T, id string, key []byte, at int64) {
+		r := Record{ID: id, Key: key, ReceivedAt: at, Data: []byte(`{}`)}
+		line := AppendLine(nil, 0, 0, &r)
+		checkOneLine(t, line)
+		l, err := ParseLine(line)
+		if err != nil {
+			t.Fatalf("ParseLine(%q): %v", line, err)
+		}
+		if l.ID != viaEncodingJSON(t, id) || l.Key != viaEncodingJSON(t, string(key)) {
+			t.Errorf("round trip of %q, %q gave %q, %q", id, key, l.ID, l.Key)
+		}
+		if l.ReceivedAt.UnixNano() != at {
+			t.Errorf("received_at %d became %d", at, l.ReceivedAt.UnixNano())
+		}
+	})
+}

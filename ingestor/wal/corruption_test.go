@@ -1,0 +1,159 @@
+package wal
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/eventingestor/eventingestor/ingestor/wal/walfs"
+)
+
+// buildLog writes n single-record appends with crash-test segments and
+// returns the file system and the segment file names, oldest first.
+func buildLog(t *testing.T, n int) (*walfs.Mem, []string) {
+	t.Helper()
+	fsys := walfs.NewMem()
+	w := openMem(t, fsys, crashConfig())
+	appendN(t, w, 0, n)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := fsys.ReadDir(testDir)
+	var segs []string
+	for _, name := range names {
+		if _, ok := parseSegmentName(name); ok {
+			segs = append(segs, filepath.Join(testDir, name))
+		}
+	}
+	return fsys, segs
+}
+
+func flipByte(t *testing.T, fsys *walfs.Mem, name string, off int) {
+	t.Helper()
+	b, err := fsys.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[off] ^= 0x40
+	fsys.WriteFile(name, b)
+}
+
+func expectCorrupt(t *testing.T, fsys walfs.FS, contains string) {
+	t.Helper()
+	w, err := Open(crashConfig(), testOptions(fsys))
+	if err == nil {
+		_ = w.Close()
+		t.Fatal("Open succeeded on a corrupt log")
+	}
+	var ce *CorruptionError
+	if !errors.Is(err, ErrCorrupt) || !errors.As(err, &ce) {
+		t.Fatalf("Open = %v, want a CorruptionError", err)
+	}
+	if !strings.Contains(err.Error(), contains) {
+		t.Fatalf("Open = %q, want it to mention %q", err, contains)
+	}
+}
+
+func TestCorruptionInSealedSegmentIsReported(t *testing.T) {
+	fsys, segs := buildLog(t, 100)
+	if len(segs) < 3 {
+		t.Fatalf("want at least 3 segments, have %d", len(segs))
+	}
+	flipByte(t, fsys, segs[0], segmentHeaderSize+frameHeaderSize+40) // inside the first record's payload
+	expectCorrupt(t, fsys, "not the last")
+}
+
+func TestCorruptionBeforeACommittedGroupIsReported(t *testing.T) {
+	fsys, segs := buildLog(t, 100)
+	last := segs[len(segs)-2] // the last used segment; the newest file is the spare
+	flipByte(t, fsys, last, segmentHeaderSize+frameHeaderSize+40)
+	expectCorrupt(t, fsys, "followed by a committed group")
+}
+
+func TestCorruptSegmentHeaderIsReported(t *testing.T) {
+	fsys, segs := buildLog(t, 100)
+	flipByte(t, fsys, segs[0], 20)
+	expectCorrupt(t, fsys, "header")
+	fsys, segs = buildLog(t, 100)
+	flipByte(t, fsys, segs[len(segs)-2], 20) // the active segment, holding committed groups
+	expectCorrupt(t, fsys, "committed data")
+}
+
+func TestMissingSegmentIsReported(t *testing.T) {
+	fsys, segs := buildLog(t, 100)
+	if err := fsys.Remove(segs[1]); err != nil {
+		t.Fatal(err)
+	}
+	expectCorrupt(t, fsys, "previous segment ends")
+}
+
+func TestCorruptCheckpointIsReported(t *testing.T) {
+	fsys, _ := buildLog(t, 10)
+	fsys.WriteFile(filepath.Join(testDir, checkpointName), []byte("garbage"))
+	expectCorrupt(t, fsys, "checkpoint")
+}
+
+func TestCheckpointBeyondTheLogIsReported(t *testing.T) {
+	fsys, _ := buildLog(t, 10)
+	fsys.WriteFile(filepath.Join(testDir, checkpointName), Checkpoint{Index: 50}.encode())
+	expectCorrupt(t, fsys, "beyond the last record")
+}
+
+func TestUnusedSegmentsAreRemoved(t *testing.T) {
+	fsys, segs := buildLog(t, 10)
+	spare := segs[len(segs)-1]
+	if b, _ := fsys.ReadFile(spare); !allZero(b[:segmentHeaderSize]) {
+		t.Fatal("the newest segment should be the unused spare")
+	}
+	w := openMem(t, fsys, crashConfig())
+	defer func() { _ = w.Close() }()
+	checkRecords(t, readAll(t, w, 1), 1, 0, 10)
+}
+
+// TestCheckpointIsAtomic fails each step of a checkpoint write in turn,
+// crashes, and checks that the old or the new checkpoint is found, never a
+// damaged one.
+func TestCheckpointIsAtomic(t *testing.T) {
+	for step := 0; step < 6; step++ {
+		for _, keep := range []int64{0, -1} {
+			fsys := walfs.NewMem()
+			w := openMem(t, fsys, testConfig())
+			appendN(t, w, 0, 20)
+			if err := w.Checkpoint(5); err != nil {
+				t.Fatal(err)
+			}
+			calls := 0
+			fsys.SetFault(func(op walfs.Op, name string) error {
+				if !strings.Contains(name, "checkpoint") && op != walfs.OpSyncDir {
+					return nil
+				}
+				calls++
+				if calls > step {
+					return walfs.ErrInjected
+				}
+				return nil
+			})
+			cerr := w.Checkpoint(15)
+			fsys.SetFault(nil)
+			crashed := fsys.Crash(walfs.CrashOptions{KeepBytes: keep})
+			_ = w.Close()
+			got, err := ReadCheckpoint(crashed, testDir)
+			if err != nil {
+				t.Fatalf("step %d keep %d: checkpoint unreadable after crash: %v", step, keep, err)
+			}
+			if got.Index != 5 && got.Index != 15 {
+				t.Fatalf("step %d keep %d: checkpoint %d, want 5 or 15", step, keep, got.Index)
+			}
+			if cerr == nil && got.Index != 15 {
+				t.Fatalf("step %d: Checkpoint returned nil but the crash kept %d", step, got.Index)
+			}
+			w2, err := Open(testConfig(), testOptions(crashed))
+			if err != nil {
+				t.Fatalf("step %d: reopen: %v", step, err)
+			}
+			checkRecords(t, readAll(t, w2, got.Index+1), got.Index+1, int(got.Index), 20-int(got.Index))
+			_ = w2.Close()
+		}
+	}
+}

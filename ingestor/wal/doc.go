@@ -1,0 +1,91 @@
+// Package wal is the segmented write-ahead log of one shard of a partition.
+//
+// Every acknowledged event lives here until the sink has taken it. Appends
+// from many goroutines are grouped: each group is one write and one
+// fdatasync, and Append returns only once its records are durable (or, in
+// the opt-in buffered mode, written to the operating system). A flusher reads
+// the log from its checkpoint, hands batches to the sink and moves the
+// checkpoint; segments that are wholly before the checkpoint are deleted.
+//
+// # Directory
+//
+//	DIR/
+//	  0000000000000001.seg   segments, named by sequence number (20 digits)
+//	  0000000000000002.seg   the last one is the active segment
+//	  checkpoint             what the sink has taken (see below)
+//	  checkpoint.tmp         transient; removed at open
+//
+// # Segment file
+//
+// A segment is preallocated (filled with zeros) off the hot path. Its header
+// is written and synced when it becomes active; frames follow, each 8-byte
+// aligned. Unused space reads as zeros. All integers are little-endian.
+//
+//	offset  size  segment header (64 bytes)
+//	     0     8  magic "EIWALSEG"
+//	     8     2  format version, 1
+//	    10     6  reserved, zero
+//	    16     8  sequence number (equals the number in the file name)
+//	    24     8  base index: index of the first record in the segment
+//	    32     8  creation time, unix nanoseconds
+//	    40    20  reserved, zero
+//	    60     4  CRC32C of bytes 0..60
+//
+//	offset  size  frame header (12 bytes), then the payload, then zero
+//	              padding up to the next multiple of 8
+//	     0     4  payload length L
+//	     4     1  type: 1 record, 2 commit (0 never appears: it marks the end)
+//	     5     3  reserved, zero
+//	     8     4  CRC32C (Castagnoli) of header bytes 0..8 followed by the payload
+//	    12     L  payload
+//
+//	offset  size  record payload (type 1): one event
+//	     0     8  index: 1, 2, 3, … without gaps across segments
+//	     8     8  ring epoch the event was accepted under
+//	    16     8  receive time, unix nanoseconds
+//	    24     2  slot, 0..4095
+//	    26     2  id length I
+//	    28     2  partition-key length K
+//	    30     2  reserved, zero
+//	    32     I  event id
+//	  32+I     K  partition key
+//	32+I+K     …  the event's JSON exactly as received (the rest of the payload)
+//
+//	offset  size  commit payload (type 2): closes one group commit
+//	     0     8  index of the last record of the group
+//	     8     8  segment offset of the group's first frame
+//	    16     4  length in bytes from that offset up to this commit frame
+//	    20     4  CRC32C of those bytes
+//
+// Each group commit is written as one contiguous run of record frames ended
+// by one commit frame, then synced. The next group is written only after the
+// previous sync returned.
+//
+// # Recovery
+//
+// Open scans every segment. A record counts only if a valid commit frame,
+// whose CRC covers the whole group, follows it. In the last segment, the
+// first invalid frame, or records with no commit after them, mark the torn
+// tail of a write that was never acknowledged; the tail is zeroed and the
+// log continues after the last whole group. Because groups are synced one
+// after the other, a torn write can only be the last one: if any valid commit
+// (with a matching group CRC) exists after an invalid frame, the damage is in
+// data that was acknowledged, and Open fails with ErrCorrupt. The same holds
+// for any damage in a segment that is not the last, a gap between segments'
+// indexes, or a bad checkpoint. Corruption is never skipped silently: the
+// shard refuses to start and the error names the file and offset.
+//
+// # Checkpoint
+//
+//	offset  size  checkpoint file (40 bytes)
+//	     0     8  magic "EIWALCKP"
+//	     8     2  format version, 1
+//	    10     6  reserved, zero
+//	    16     8  index of the last record the sink has acknowledged
+//	    24     8  write time, unix nanoseconds
+//	    32     4  CRC32C of bytes 0..32
+//	    36     4  reserved, zero
+//
+// It is written to checkpoint.tmp, synced, renamed over checkpoint, and the
+// directory is synced: a crash leaves either the old or the new checkpoint.
+package wal

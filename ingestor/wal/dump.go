@@ -1,0 +1,145 @@
+package wal
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eventingestor/eventingestor/ingestor/wal/walfs"
+)
+
+// DumpOptions choose what Dump prints.
+type DumpOptions struct {
+	// Records prints one line per record; otherwise only segments are listed.
+	Records bool
+	// Data adds each event's JSON to its record line.
+	Data bool
+}
+
+// Dump prints, without changing anything, the checkpoint and segments of
+// the log in dir and, on request, its records. Damage is described where it
+// is found, as Open would judge it.
+func Dump(out io.Writer, fsys walfs.FS, dir string, opts DumpOptions) error {
+	ckpt, err := ReadCheckpoint(fsys, dir)
+	if err != nil {
+		_, _ = fmt.Fprintf(out, "checkpoint: %v\n", err)
+	} else {
+		_, _ = fmt.Fprintf(out, "checkpoint: index %d, written %s\n", ckpt.Index, formatNanos(ckpt.WrittenAt))
+	}
+	names, err := fsys.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("while listing %s: %w", dir, err)
+	}
+	var seqs []uint64
+	for _, n := range names {
+		if seq, ok := parseSegmentName(n); ok {
+			seqs = append(seqs, seq)
+		}
+	}
+	lastUsed, err := lastUsedSegment(fsys, dir, seqs)
+	if err != nil {
+		return err
+	}
+	for i, seq := range seqs {
+		if err := dumpSegment(out, fsys, dir, seq, i, lastUsed, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func dumpSegment(out io.Writer, fsys walfs.FS, dir string, seq uint64, pos, lastUsed int, opts DumpOptions) error {
+	name := segmentName(dir, seq)
+	f, err := fsys.OpenFile(name, os.O_RDONLY, 0)
+	if err != nil {
+		return fmt.Errorf("while opening %s: %w", name, err)
+	}
+	defer func() { _ = f.Close() }()
+	size, err := f.Size()
+	if err != nil {
+		return fmt.Errorf("while sizing %s: %w", name, err)
+	}
+	data := make([]byte, size)
+	if _, err := f.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("while reading %s: %w", name, err)
+	}
+	base := filepath.Base(name)
+	hdr, err := decodeSegmentHeader(data)
+	if err != nil {
+		status := "unused (would be removed at open)"
+		if pos < lastUsed || findValidCommit(data, segmentHeaderSize) >= 0 {
+			status = "CORRUPT: header damaged but the segment is in use"
+		}
+		_, _ = fmt.Fprintf(out, "segment %s: %v; %s\n", base, err, status)
+		return nil
+	}
+	res := scanSegment(data, hdr.baseIndex)
+	n := uint64(len(res.offsets))
+	status := "clean"
+	if res.dirty {
+		switch {
+		case pos != lastUsed:
+			status = fmt.Sprintf("CORRUPT at offset %d: %s (not the last segment)", res.at, res.why)
+		case findValidCommit(data, res.end) >= 0:
+			status = fmt.Sprintf("CORRUPT at offset %d: %s, followed by a committed group", res.at, res.why)
+		default:
+			status = fmt.Sprintf("torn tail at offset %d: %s (%d bytes would be zeroed at open)", res.at, res.why, lastNonZero(data[res.end:]))
+		}
+	}
+	_, _ = fmt.Fprintf(out, "segment %s: seq %d, records %d..%d (%d), used %d of %d bytes, created %s, %s\n",
+		base, hdr.seq, hdr.baseIndex, hdr.baseIndex+n-1, n, res.end, size, formatNanos(hdr.createdAt), status)
+	if !opts.Records {
+		return nil
+	}
+	for _, off := range res.offsets {
+		fr, err := parseFrame(data[off:])
+		if err != nil {
+			return fmt.Errorf("while re-reading frame at %d of %s: %w", off, name, err)
+		}
+		r, err := decodeRecord(fr.payload)
+		if err != nil {
+			return fmt.Errorf("while decoding record at %d of %s: %w", off, name, err)
+		}
+		_, _ = fmt.Fprintf(out, "  #%d epoch=%d slot=%d key=%s id=%s received=%s bytes=%d",
+			r.Index, r.Epoch, r.Slot, strconv.Quote(string(r.Key)), strconv.Quote(r.ID), formatNanos(r.ReceivedAt), len(r.Data))
+		if opts.Data {
+			_, _ = fmt.Fprintf(out, " %s", r.Data)
+		}
+		_, _ = fmt.Fprintln(out)
+	}
+	return nil
+}
+
+func formatNanos(ns int64) string {
+	return time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
+}
+
+// DumpTree dumps dir if it holds a log, or else every shard-NN log under it
+// (a partition's data directory).
+func DumpTree(out io.Writer, fsys walfs.FS, dir string, opts DumpOptions) error {
+	names, err := fsys.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("while listing %s: %w", dir, err)
+	}
+	var shards []string
+	for _, n := range names {
+		if strings.HasPrefix(n, "shard-") {
+			shards = append(shards, filepath.Join(dir, n))
+		}
+	}
+	if len(shards) == 0 {
+		return Dump(out, fsys, dir, opts)
+	}
+	for _, s := range shards {
+		_, _ = fmt.Fprintf(out, "== %s\n", s)
+		if err := Dump(out, fsys, s, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}

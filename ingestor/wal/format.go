@@ -1,0 +1,289 @@
+package wal
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+)
+
+// On-disk constants; see the package documentation for the layout.
+const (
+	segmentMagic      = "EIWALSEG"
+	checkpointMagic   = "EIWALCKP"
+	formatVersion     = 1
+	segmentHeaderSize = 64
+	frameHeaderSize   = 12
+	recordHeaderSize  = 32
+	commitPayloadSize = 24
+	checkpointSize    = 40
+	frameAlign        = 8
+
+	frameTypeRecord = 1
+	frameTypeCommit = 2
+
+	// maxFrameLen bounds a payload length read from disk, so that a damaged
+	// length cannot make recovery allocate or skip gigabytes.
+	maxFrameLen = 1 << 30
+	// maxFieldLen bounds the id and the partition key (their lengths are u16).
+	maxFieldLen = 1<<16 - 1
+	// numSlots is the number of ring slots; a record's slot is below it.
+	numSlots = 4096
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Record is one event in the log.
+type Record struct {
+	// Index is the record's position in the log, assigned by Append.
+	Index uint64
+	// Epoch is the ring epoch the event was accepted under.
+	Epoch uint64
+	// ReceivedAt is when the event was received, in unix nanoseconds.
+	ReceivedAt int64
+	// Slot is the ring slot of the event's key.
+	Slot uint16
+	// ID is the event id.
+	ID string
+	// Key is the event's partition key.
+	Key []byte
+	// Data is the event's JSON exactly as received.
+	Data []byte
+}
+
+// validate checks that r can be framed.
+func (r *Record) validate() error {
+	switch {
+	case len(r.ID) > maxFieldLen:
+		return fmt.Errorf("event id is %d bytes, the limit is %d", len(r.ID), maxFieldLen)
+	case len(r.Key) > maxFieldLen:
+		return fmt.Errorf("partition key is %d bytes, the limit is %d", len(r.Key), maxFieldLen)
+	case r.Slot >= numSlots:
+		return fmt.Errorf("slot %d is out of range 0..%d", r.Slot, numSlots-1)
+	}
+	return nil
+}
+
+// payloadLen is the record payload's length.
+func (r *Record) payloadLen() int { return recordHeaderSize + len(r.ID) + len(r.Key) + len(r.Data) }
+
+// frameLen is the length of a frame holding a payload of n bytes, padding included.
+func frameLen(n int) int { return align(frameHeaderSize + n) }
+
+func align(n int) int { return (n + frameAlign - 1) &^ (frameAlign - 1) }
+
+// appendRecordFrame appends r, with the given index, as a frame to buf.
+func appendRecordFrame(buf []byte, r *Record, index uint64) []byte {
+	start := len(buf)
+	n := r.payloadLen()
+	buf = grow(buf, frameLen(n))
+	f := buf[start:]
+	binary.LittleEndian.PutUint32(f[0:], uint32(n)) // bounded by validate and MaxRecordBytes
+	f[4] = frameTypeRecord
+	p := f[frameHeaderSize:]
+	binary.LittleEndian.PutUint64(p[0:], index)
+	binary.LittleEndian.PutUint64(p[8:], r.Epoch)
+	binary.LittleEndian.PutUint64(p[16:], uint64(r.ReceivedAt)) // two's complement round-trips
+	binary.LittleEndian.PutUint16(p[24:], r.Slot)
+	binary.LittleEndian.PutUint16(p[26:], uint16(len(r.ID)))  // checked by validate
+	binary.LittleEndian.PutUint16(p[28:], uint16(len(r.Key))) // checked by validate
+	o := recordHeaderSize
+	o += copy(p[o:], r.ID)
+	o += copy(p[o:], r.Key)
+	copy(p[o:], r.Data)
+	sealFrame(f, n)
+	return buf
+}
+
+// appendCommitFrame appends a commit frame for the group buf[groupStart:]
+// that starts at segment offset segOffset.
+func appendCommitFrame(buf []byte, groupStart int, segOffset int64, lastIndex uint64) []byte {
+	group := buf[groupStart:]
+	sum := crc32.Checksum(group, castagnoli)
+	groupLen := len(group)
+	start := len(buf)
+	buf = grow(buf, frameLen(commitPayloadSize))
+	f := buf[start:]
+	binary.LittleEndian.PutUint32(f[0:], commitPayloadSize)
+	f[4] = frameTypeCommit
+	p := f[frameHeaderSize:]
+	binary.LittleEndian.PutUint64(p[0:], lastIndex)
+	binary.LittleEndian.PutUint64(p[8:], uint64(segOffset)) // offsets are non-negative
+	binary.LittleEndian.PutUint32(p[16:], uint32(groupLen)) // a group is far below 4 GiB
+	binary.LittleEndian.PutUint32(p[20:], sum)
+	sealFrame(f, commitPayloadSize)
+	return buf
+}
+
+// grow extends buf by n zero bytes.
+func grow(buf []byte, n int) []byte {
+	if cap(buf)-len(buf) < n {
+		nb := make([]byte, len(buf), 2*cap(buf)+n)
+		copy(nb, buf)
+		buf = nb
+	}
+	buf = buf[:len(buf)+n]
+	clear(buf[len(buf)-n:])
+	return buf
+}
+
+// sealFrame writes the CRC of a frame whose header and payload are in place.
+func sealFrame(f []byte, payloadLen int) {
+	sum := crc32.Update(crc32.Checksum(f[0:8], castagnoli), castagnoli, f[frameHeaderSize:frameHeaderSize+payloadLen])
+	binary.LittleEndian.PutUint32(f[8:], sum)
+}
+
+// frame is a decoded frame header.
+type frame struct {
+	typ     byte
+	payload []byte
+	size    int // bytes the frame occupies, padding included
+}
+
+// errors of parseFrame; they describe why bytes are not a frame.
+var (
+	errFrameEnd       = errors.New("end of frames (zero header)")
+	errFrameShort     = errors.New("frame extends past the end of the data")
+	errFrameType      = errors.New("unknown frame type")
+	errFrameReserved  = errors.New("reserved bytes are not zero")
+	errFrameChecksum  = errors.New("frame checksum mismatch")
+	errFrameTooLarge  = errors.New("frame length is implausibly large")
+	errRecordTooShort = errors.New("record payload is shorter than its header")
+	errCommitSize     = errors.New("commit payload has the wrong size")
+)
+
+// parseFrame decodes the frame at the start of b.
+func parseFrame(b []byte) (frame, error) {
+	if len(b) < frameHeaderSize {
+		if allZero(b) {
+			return frame{}, errFrameEnd
+		}
+		return frame{}, errFrameShort
+	}
+	n := binary.LittleEndian.Uint32(b[0:])
+	typ := b[4]
+	if n == 0 && typ == 0 && allZero(b[:frameHeaderSize]) {
+		return frame{}, errFrameEnd
+	}
+	if typ != frameTypeRecord && typ != frameTypeCommit {
+		return frame{}, errFrameType
+	}
+	if b[5] != 0 || b[6] != 0 || b[7] != 0 {
+		return frame{}, errFrameReserved
+	}
+	if n > maxFrameLen {
+		return frame{}, errFrameTooLarge
+	}
+	size := frameLen(int(n))
+	if size > len(b) {
+		return frame{}, errFrameShort
+	}
+	payload := b[frameHeaderSize : frameHeaderSize+int(n)]
+	want := binary.LittleEndian.Uint32(b[8:])
+	if crc32.Update(crc32.Checksum(b[0:8], castagnoli), castagnoli, payload) != want {
+		return frame{}, errFrameChecksum
+	}
+	switch {
+	case typ == frameTypeRecord && n < recordHeaderSize:
+		return frame{}, errRecordTooShort
+	case typ == frameTypeCommit && n != commitPayloadSize:
+		return frame{}, errCommitSize
+	}
+	return frame{typ: typ, payload: payload, size: size}, nil
+}
+
+// recordIndex is the index of a record payload.
+func recordIndex(p []byte) uint64 { return binary.LittleEndian.Uint64(p[0:]) }
+
+// decodeRecord decodes a record payload; ID is copied, Key and Data alias p.
+func decodeRecord(p []byte) (Record, error) {
+	if len(p) < recordHeaderSize {
+		return Record{}, errRecordTooShort
+	}
+	idLen := int(binary.LittleEndian.Uint16(p[26:]))
+	keyLen := int(binary.LittleEndian.Uint16(p[28:]))
+	if recordHeaderSize+idLen+keyLen > len(p) {
+		return Record{}, fmt.Errorf("record fields (id %d, key %d bytes) exceed its payload of %d bytes", idLen, keyLen, len(p))
+	}
+	o := recordHeaderSize
+	r := Record{
+		Index:      binary.LittleEndian.Uint64(p[0:]),
+		Epoch:      binary.LittleEndian.Uint64(p[8:]),
+		ReceivedAt: int64(binary.LittleEndian.Uint64(p[16:])), // two's complement round-trips
+		Slot:       binary.LittleEndian.Uint16(p[24:]),
+		ID:         string(p[o : o+idLen]),
+		Key:        p[o+idLen : o+idLen+keyLen],
+		Data:       p[o+idLen+keyLen:],
+	}
+	return r, nil
+}
+
+// commit is a decoded commit payload.
+type commit struct {
+	lastIndex uint64
+	groupOff  int64
+	groupLen  int
+	groupCRC  uint32
+}
+
+func decodeCommit(p []byte) commit {
+	return commit{
+		lastIndex: binary.LittleEndian.Uint64(p[0:]),
+		groupOff:  int64(binary.LittleEndian.Uint64(p[8:])), // validated by the caller
+		groupLen:  int(binary.LittleEndian.Uint32(p[16:])),
+		groupCRC:  binary.LittleEndian.Uint32(p[20:]),
+	}
+}
+
+// segmentHeader is the decoded header of a segment file.
+type segmentHeader struct {
+	seq       uint64
+	baseIndex uint64
+	createdAt int64
+}
+
+func (h segmentHeader) encode() []byte {
+	b := make([]byte, segmentHeaderSize)
+	copy(b, segmentMagic)
+	binary.LittleEndian.PutUint16(b[8:], formatVersion)
+	binary.LittleEndian.PutUint64(b[16:], h.seq)
+	binary.LittleEndian.PutUint64(b[24:], h.baseIndex)
+	binary.LittleEndian.PutUint64(b[32:], uint64(h.createdAt)) // two's complement round-trips
+	binary.LittleEndian.PutUint32(b[60:], crc32.Checksum(b[:60], castagnoli))
+	return b
+}
+
+var errHeaderZero = errors.New("segment header is all zeros (preallocated, never used)")
+
+func decodeSegmentHeader(b []byte) (segmentHeader, error) {
+	if len(b) < segmentHeaderSize {
+		return segmentHeader{}, fmt.Errorf("segment header is %d bytes, want %d", len(b), segmentHeaderSize)
+	}
+	b = b[:segmentHeaderSize]
+	if allZero(b) {
+		return segmentHeader{}, errHeaderZero
+	}
+	if string(b[:8]) != segmentMagic {
+		return segmentHeader{}, fmt.Errorf("bad segment magic %q", b[:8])
+	}
+	if crc32.Checksum(b[:60], castagnoli) != binary.LittleEndian.Uint32(b[60:]) {
+		return segmentHeader{}, errors.New("segment header checksum mismatch")
+	}
+	if v := binary.LittleEndian.Uint16(b[8:]); v != formatVersion {
+		return segmentHeader{}, fmt.Errorf("unsupported segment format version %d", v)
+	}
+	return segmentHeader{
+		seq:       binary.LittleEndian.Uint64(b[16:]),
+		baseIndex: binary.LittleEndian.Uint64(b[24:]),
+		createdAt: int64(binary.LittleEndian.Uint64(b[32:])), // two's complement round-trips
+	}, nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}

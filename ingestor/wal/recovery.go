@@ -1,0 +1,345 @@
+package wal
+
+import (
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/eventingestor/eventingestor/ingestor/wal/walfs"
+)
+
+// scanResult is what a scan of one segment's bytes found.
+type scanResult struct {
+	offsets []uint32 // record frames of whole groups
+	end     int64    // offset after the last whole group
+	// dirty is set when anything follows end: a bad frame, records without
+	// a commit, or stray bytes. why and at say what and where.
+	dirty bool
+	why   string
+	at    int64
+}
+
+// scanSegment walks the frames of a segment whose bytes (header included)
+// are data, expecting the first record to have index base.
+func scanSegment(data []byte, base uint64) scanResult {
+	res := scanResult{end: segmentHeaderSize}
+	off := int64(segmentHeaderSize)
+	groupStart := off
+	expected := base
+	var pending []uint32
+	for {
+		f, err := parseFrame(data[off:])
+		if errors.Is(err, errFrameEnd) {
+			break
+		}
+		if err != nil {
+			res.dirty, res.why, res.at = true, err.Error(), off
+			return res
+		}
+		switch f.typ {
+		case frameTypeRecord:
+			want := expected + uint64(len(pending))
+			if got := recordIndex(f.payload); got != want {
+				res.dirty, res.why, res.at = true, fmt.Sprintf("record index %d, want %d", got, want), off
+				return res
+			}
+			if _, err := decodeRecord(f.payload); err != nil {
+				res.dirty, res.why, res.at = true, err.Error(), off
+				return res
+			}
+			pending = append(pending, uint32(off)) // segments are at most 1 GiB
+		case frameTypeCommit:
+			if why := checkCommit(data, decodeCommit(f.payload), groupStart, off, expected, len(pending)); why != "" {
+				res.dirty, res.why, res.at = true, why, off
+				return res
+			}
+			res.offsets = append(res.offsets, pending...)
+			expected += uint64(len(pending))
+			pending = pending[:0]
+			groupStart = off + int64(f.size)
+			res.end = groupStart
+		}
+		off += int64(f.size)
+	}
+	switch {
+	case len(pending) > 0:
+		res.dirty, res.why, res.at = true, fmt.Sprintf("%d records without a commit", len(pending)), res.end
+	case !allZero(data[res.end:]):
+		res.dirty, res.why, res.at = true, "non-zero bytes after the last commit", res.end
+	}
+	return res
+}
+
+// checkCommit validates a commit frame at offset off against the group it
+// closes; it returns why it is invalid, or "".
+func checkCommit(data []byte, c commit, groupStart, off int64, expected uint64, n int) string {
+	switch {
+	case n == 0:
+		return "commit frame without records"
+	case c.groupOff != groupStart || int64(c.groupLen) != off-groupStart:
+		return fmt.Sprintf("commit covers [%d,+%d), want [%d,+%d)", c.groupOff, c.groupLen, groupStart, off-groupStart)
+	case c.lastIndex != expected+uint64(n)-1:
+		return fmt.Sprintf("commit last index %d, want %d", c.lastIndex, expected+uint64(n)-1)
+	case crc32.Checksum(data[groupStart:off], castagnoli) != c.groupCRC:
+		return "group checksum mismatch"
+	}
+	return ""
+}
+
+// findValidCommit reports the offset of a commit frame at or after from
+// whose group checksum holds, or -1. Only a group that was written whole can
+// have one, so its presence after damaged bytes shows that the damage is in
+// data that was synced, not in a torn last write.
+func findValidCommit(data []byte, from int64) int64 {
+	for off := from; off+int64(frameLen(commitPayloadSize)) <= int64(len(data)); off += frameAlign {
+		if data[off+4] != frameTypeCommit || data[off] != commitPayloadSize {
+			continue
+		}
+		f, err := parseFrame(data[off:])
+		if err != nil || f.typ != frameTypeCommit {
+			continue
+		}
+		c := decodeCommit(f.payload)
+		if c.groupLen <= 0 || c.groupOff < segmentHeaderSize || c.groupOff+int64(c.groupLen) != off {
+			continue
+		}
+		if crc32.Checksum(data[c.groupOff:off], castagnoli) == c.groupCRC {
+			return off
+		}
+	}
+	return -1
+}
+
+// recovered is the state of a log found on disk.
+type recovered struct {
+	segments   []*segment
+	checkpoint Checkpoint
+	truncated  int64 // bytes of torn tail zeroed
+	removed    int   // unused or fully flushed segment files removed
+}
+
+// recover opens the log in dir and repairs a torn tail. It returns an error
+// wrapping ErrCorrupt for any damage in acknowledged data.
+func recoverLog(fsys walfs.FS, dir string) (*recovered, error) {
+	if err := fsys.MkdirAll(dir); err != nil {
+		return nil, fmt.Errorf("while creating WAL directory %s: %w", dir, err)
+	}
+	names, err := fsys.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("while listing WAL directory %s: %w", dir, err)
+	}
+	rec := &recovered{}
+	if rec.checkpoint, err = ReadCheckpoint(fsys, dir); err != nil {
+		return nil, err
+	}
+	var seqs []uint64
+	for _, n := range names {
+		if n == checkpointTmpName {
+			if err := fsys.Remove(filepath.Join(dir, n)); err != nil {
+				return nil, fmt.Errorf("while removing a stale %s: %w", n, err)
+			}
+			continue
+		}
+		if seq, ok := parseSegmentName(n); ok {
+			seqs = append(seqs, seq)
+		}
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			closeSegments(rec.segments)
+		}
+	}()
+	if err := rec.openSegments(fsys, dir, seqs); err != nil {
+		return nil, err
+	}
+	if err := rec.checkContinuity(); err != nil {
+		return nil, err
+	}
+	if err := rec.removeFlushed(fsys, dir); err != nil {
+		return nil, err
+	}
+	ok = true
+	return rec, nil
+}
+
+// openSegments scans segments in sequence order. The last segment whose
+// header is valid is the one that was active; only it may have a torn tail.
+// Segments after it are unused (preallocated, or torn while being rotated to).
+func (rec *recovered) openSegments(fsys walfs.FS, dir string, seqs []uint64) error {
+	lastUsed, err := lastUsedSegment(fsys, dir, seqs)
+	if err != nil {
+		return err
+	}
+	var buf []byte
+	for i, seq := range seqs {
+		name := segmentName(dir, seq)
+		f, err := fsys.OpenFile(name, os.O_RDWR, 0)
+		if err != nil {
+			return fmt.Errorf("while opening segment %s: %w", name, err)
+		}
+		size, err := f.Size()
+		if err != nil {
+			_ = f.Close()
+			return fmt.Errorf("while sizing segment %s: %w", name, err)
+		}
+		buf = grow(buf[:0], int(size))
+		if _, err := f.ReadAt(buf, 0); err != nil && !errors.Is(err, io.EOF) {
+			_ = f.Close()
+			return fmt.Errorf("while reading segment %s: %w", name, err)
+		}
+		seg, err := rec.openSegment(fsys, f, name, seq, buf, i, lastUsed)
+		if err != nil {
+			_ = f.Close()
+			return err
+		}
+		if seg == nil { // unused: removed
+			_ = f.Close()
+			continue
+		}
+		rec.segments = append(rec.segments, seg)
+	}
+	return nil
+}
+
+// lastUsedSegment is the position in seqs of the last segment with a valid
+// header, or -1.
+func lastUsedSegment(fsys walfs.FS, dir string, seqs []uint64) (int, error) {
+	hdr := make([]byte, segmentHeaderSize)
+	for i := len(seqs) - 1; i >= 0; i-- {
+		name := segmentName(dir, seqs[i])
+		f, err := fsys.OpenFile(name, os.O_RDONLY, 0)
+		if err != nil {
+			return 0, fmt.Errorf("while opening segment %s: %w", name, err)
+		}
+		n, err := f.ReadAt(hdr, 0)
+		_ = f.Close()
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, fmt.Errorf("while reading the header of segment %s: %w", name, err)
+		}
+		if _, err := decodeSegmentHeader(hdr[:n]); err == nil {
+			return i, nil
+		}
+	}
+	return -1, nil
+}
+
+// openSegment checks one segment; it returns nil for an unused one, which it removes.
+func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq uint64, data []byte, pos, lastUsed int) (*segment, error) {
+	corrupt := func(off int64, format string, args ...any) error {
+		return &CorruptionError{File: name, Offset: off, Reason: fmt.Sprintf(format, args...)}
+	}
+	hdr, err := decodeSegmentHeader(data)
+	if err != nil {
+		// A header is synced before any group is written after it, so a
+		// header that never made it to disk can only hide unacknowledged
+		// data: the segment was unused (preallocated, or torn at rotation).
+		if pos < lastUsed {
+			return nil, corrupt(0, "%v, in a segment before the active one", err)
+		}
+		if at := findValidCommit(data, segmentHeaderSize); at >= 0 {
+			return nil, corrupt(0, "%v, yet the segment holds committed data (commit at offset %d)", err, at)
+		}
+		if err := fsys.Remove(name); err != nil {
+			return nil, fmt.Errorf("while removing unused segment %s: %w", name, err)
+		}
+		rec.removed++
+		return nil, nil
+	}
+	if hdr.seq != seq {
+		return nil, corrupt(16, "header sequence %d does not match the file name", hdr.seq)
+	}
+	res := scanSegment(data, hdr.baseIndex)
+	if res.dirty {
+		if pos != lastUsed {
+			return nil, corrupt(res.at, "%s in a segment that is not the last one", res.why)
+		}
+		if at := findValidCommit(data, res.end); at >= 0 {
+			return nil, corrupt(res.at, "%s, followed by a committed group at offset %d", res.why, at)
+		}
+		if err := zeroTail(f, res.end, int64(len(data))); err != nil {
+			return nil, fmt.Errorf("while truncating the torn tail of %s at offset %d: %w", name, res.end, err)
+		}
+		rec.truncated += lastNonZero(data[res.end:])
+	}
+	return &segment{
+		seq: seq, base: hdr.baseIndex, name: name, file: f,
+		capacity: int64(len(data)), offsets: res.offsets, end: res.end,
+	}, nil
+}
+
+// zeroTail zeroes a file from off to size and syncs it.
+func zeroTail(f walfs.File, off, size int64) error {
+	if err := f.Truncate(off); err != nil {
+		return err
+	}
+	if err := f.Allocate(size); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// lastNonZero is the length of b up to its last non-zero byte.
+func lastNonZero(b []byte) int64 {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] != 0 {
+			return int64(i + 1)
+		}
+	}
+	return 0
+}
+
+// checkContinuity verifies that indexes run without gaps from the
+// checkpoint through the last segment.
+func (rec *recovered) checkContinuity() error {
+	segs := rec.segments
+	if len(segs) == 0 {
+		return nil
+	}
+	if first := segs[0]; first.base > rec.checkpoint.Index+1 {
+		return &CorruptionError{File: first.name, Offset: -1, Reason: fmt.Sprintf(
+			"the log starts at index %d but the checkpoint is %d: records %d..%d are missing",
+			first.base, rec.checkpoint.Index, rec.checkpoint.Index+1, first.base-1)}
+	}
+	for i := 1; i < len(segs); i++ {
+		prev, s := segs[i-1], segs[i]
+		if s.base != prev.last()+1 {
+			return &CorruptionError{File: s.name, Offset: -1, Reason: fmt.Sprintf(
+				"segment starts at index %d, but the previous segment ends at %d", s.base, prev.last())}
+		}
+	}
+	if last := segs[len(segs)-1]; rec.checkpoint.Index > last.last() {
+		return &CorruptionError{File: last.name, Offset: -1, Reason: fmt.Sprintf(
+			"the checkpoint is at index %d, beyond the last record %d", rec.checkpoint.Index, last.last())}
+	}
+	return nil
+}
+
+// removeFlushed deletes segments, except the last, whose records are all
+// at or before the checkpoint (a crash can leave them behind).
+func (rec *recovered) removeFlushed(fsys walfs.FS, dir string) error {
+	for len(rec.segments) > 1 && rec.segments[0].last() <= rec.checkpoint.Index {
+		s := rec.segments[0]
+		_ = s.file.Close()
+		if err := fsys.Remove(s.name); err != nil {
+			return fmt.Errorf("while removing flushed segment %s: %w", s.name, err)
+		}
+		rec.segments = rec.segments[1:]
+		rec.removed++
+	}
+	if rec.removed > 0 {
+		if err := fsys.SyncDir(dir); err != nil {
+			return fmt.Errorf("while syncing %s after removing segments: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+func closeSegments(segs []*segment) {
+	for _, s := range segs {
+		_ = s.file.Close()
+	}
+}
