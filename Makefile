@@ -13,6 +13,17 @@ PKGS     := ./...
 
 GOLANGCI_LINT_VERSION  := v2.15.0
 GOLANGCI_LINT          := $(TOOLS)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+CONTROLLER_GEN_VERSION := v0.23.0
+CONTROLLER_GEN         := $(TOOLS)/controller-gen-$(CONTROLLER_GEN_VERSION)
+KUSTOMIZE_VERSION      := v5.7.1
+KUSTOMIZE              := $(TOOLS)/kustomize-$(KUSTOMIZE_VERSION)
+HELM_VERSION           := v3.22.0
+HELM                   := $(TOOLS)/helm-$(HELM_VERSION)
+
+CHART    := charts/eventingestor
+
+# KUBERNETES_VERSION and the other pinned versions of the control-plane binaries.
+include hack/k8s-versions.env
 
 FUZZTIME ?= 30s
 BENCHTIME ?= 2s
@@ -51,11 +62,65 @@ $(GOLANGCI_LINT):
 	GOBIN=$(TOOLS)/.gl $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 	mv $(TOOLS)/.gl/golangci-lint $@
 
+##@ Generate and package
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate the API's deepcopy code (api/v1alpha1/zz_generated.deepcopy.go).
+	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate the CRD and the operator's RBAC (config/crd/bases, config/rbac, the chart's copies).
+	$(CONTROLLER_GEN) crd rbac:roleName=manager-role paths=./api/... paths=./controllers/... \
+		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	rm -f $(CHART)/crds/*.yaml
+	cp config/crd/bases/*.yaml $(CHART)/crds/
+	cp config/rbac/role.yaml $(CHART)/files/manager-role.yaml
+
+.PHONY: verify-generated
+verify-generated: ## Fail if `make generate manifests` changes, adds or removes any file (CI).
+	MAKE="$(MAKE)" hack/verify-generated.sh
+
+.PHONY: helm-lint
+helm-lint: $(HELM) ## Lint the Helm chart and render it.
+	$(HELM) lint --strict $(CHART)
+	$(HELM) template eventingestor $(CHART) --namespace eventingestor-system --kube-version $(KUBERNETES_VERSION) \
+		--include-crds >/dev/null
+	$(HELM) template eventingestor $(CHART) --namespace eventingestor-system --kube-version $(KUBERNETES_VERSION) \
+		--set leaderElection.enabled=false,metrics.enabled=false,rbac.create=false,serviceAccount.create=false >/dev/null
+
+.PHONY: kustomize-build
+kustomize-build: $(KUSTOMIZE) ## Render config/default into dist/install.yaml, and the samples.
+	@mkdir -p dist
+	$(KUSTOMIZE) build config/default >dist/install.yaml
+	$(KUSTOMIZE) build config/samples >/dev/null
+	@echo "wrote dist/install.yaml"
+
+$(CONTROLLER_GEN):
+	@mkdir -p $(TOOLS)/.cg
+	GOBIN=$(TOOLS)/.cg $(GO) install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
+	mv $(TOOLS)/.cg/controller-gen $@
+
+$(KUSTOMIZE):
+	@mkdir -p $(TOOLS)/.kz
+	GOBIN=$(TOOLS)/.kz $(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+	mv $(TOOLS)/.kz/kustomize $@
+
+$(HELM):
+	@mkdir -p $(TOOLS)/.hm
+	GOBIN=$(TOOLS)/.hm $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	mv $(TOOLS)/.hm/helm $@
+
 ##@ Test
 
 .PHONY: test
-test: vet ## Run every test (unit, data plane) with the race detector.
-	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+test: vet ## Run every test: unit and envtest suites with the race detector, then the data-plane tests.
+	assets="$$(hack/envtest-assets.sh)"; export KUBEBUILDER_ASSETS="$$assets"; \
+		$(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -v '/test/')
+	$(MAKE) test-dataplane
+
+.PHONY: test-dataplane
+test-dataplane: ## Data plane on loopback: the seed's stress test, kill -9 under load, backpressure (no -race: 2,000 senders).
+	$(GO) test -count=1 -timeout 20m -v ./test/dataplane/...
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME each.
@@ -64,6 +129,13 @@ fuzz: ## Run every fuzz target for FUZZTIME each.
 .PHONY: bench
 bench: ## Run the Go benchmarks (measurements, not pass/fail).
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./ingestor/...
+
+.PHONY: bench-http
+bench-http: build ## Ingest over HTTP vs a bare handler, 1 and 3 partitions, batch 1 and 100 (ratios, not pass/fail).
+	hack/bench-http.sh 1 1
+	hack/bench-http.sh 1 100 --concurrency 200 --events 2000000
+	hack/bench-http.sh 3 1
+	hack/bench-http.sh 3 100 --concurrency 200 --events 2000000
 
 .PHONY: clean
 clean: ## Remove build outputs (keeps the cached Kubernetes binaries).

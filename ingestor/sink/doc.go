@@ -8,7 +8,7 @@
 //
 // # Line format
 //
-// The log and file sinks write one NDJSON line per record (see [AppendLine]),
+// The log, file and webhook sinks write one NDJSON line per record (see [AppendLine]),
 // fields always in this order:
 //
 //	{"id":"<id>","key":"<key>","slot":<slot>,"partition":<p>,"shard":<s>,"epoch":<epoch>,"received_at":"<RFC3339Nano, UTC>","event":<event>}
@@ -39,4 +39,35 @@
 // the stream's first Write; an old file is never appended to. Each Write
 // returns after fdatasync of the file and, if a file was created or renamed,
 // fsync of the directory. [ReadFiles] reads the files back.
+//
+// # Webhook protocol
+//
+// The webhook sink sends each batch as one HTTP request:
+//
+//	POST <sink.webhook.url>
+//	Content-Type: application/x-ndjson
+//	Authorization: <value of EVENTINGESTOR_SINK_WEBHOOK_AUTHORIZATION>   (only if set)
+//	Eventingestor-Partition: <partition>
+//	Eventingestor-Shard: <shard>
+//	Eventingestor-Batch-First-Id: <id of the first record, escaped>
+//	Eventingestor-Batch-Events: <number of records>
+//	Idempotency-Key: <32 hex digits>
+//
+//	<one line per record, in order, as above>
+//
+// The receiver stores the batch and answers with any 2xx status. Any other
+// status (redirects are not followed) or a failed request makes the shard
+// retry the same batch with backoff, so the receiver must de-duplicate:
+// the Idempotency-Key (128 bits of a SHA-256 over the partition, the shard
+// and the ids of the records) is the same when the same batch is sent
+// again; but after a restart the backlog may be cut into different
+// batches, so a receiver that needs exactly-once de-duplicates by the "id"
+// of each line. The batches of one (partition, shard) are sent one at a
+// time, in order, though a retry may reach the receiver while an attempt
+// that timed out is still being processed; batches of different shards are
+// sent concurrently.
+//
+// In Eventingestor-Batch-First-Id, the bytes of the id outside '!'..'~',
+// and '%', are percent-encoded (%XX), which url.PathUnescape reverses; a
+// UUID is sent as is.
 package sink

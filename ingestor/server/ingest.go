@@ -1,0 +1,193 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/eventingestor/eventingestor/ingestor/ring"
+	"github.com/eventingestor/eventingestor/ingestor/wal"
+)
+
+// maxRouteAttempts bounds how often a request routes again after learning
+// a newer ring from an owner.
+const maxRouteAttempts = 3
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// handleEvents is POST /v1/events.
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+	if err := s.checkReady(); err != nil {
+		writeError(w, err)
+		return
+	}
+	release, aerr := s.admitBody(r)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	defer release()
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 16<<20 {
+			bufPool.Put(buf)
+		}
+	}()
+	if err := s.parser.ReadBody(buf, r.Body, r.Header.Get("Content-Encoding")); err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
+	events, err := s.parser.ParseBytes(buf.Bytes(), r.Header.Get("Content-Type"))
+	if err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
+	s.m.eventsReceived.Add(float64(len(events)))
+	s.m.requestEvents.Observe(float64(len(events)))
+	rg := s.ring.Current()
+	now := s.now().UnixNano()
+	recs := make([]wal.Record, len(events))
+	for i, e := range events {
+		recs[i] = wal.Record{Epoch: rg.Epoch, ReceivedAt: now, Slot: ring.Slot(e.Key), ID: e.ID, Key: e.Key, Data: e.Raw}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+	defer cancel()
+	if err := s.route(ctx, rg, recs); err != nil {
+		if !errors.Is(err, context.Canceled) {
+			s.log.Debug("ingest request failed", "events", len(recs), "err", err)
+		}
+		writeError(w, toAPIError(err))
+		return
+	}
+	s.m.eventsAccepted.Add(float64(len(recs)))
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	out := buf.Bytes()[:0] // the records are copied into the logs by now
+	out = append(out, `{"accepted":`...)
+	out = strconv.AppendInt(out, int64(len(recs)), 10)
+	out = append(out, "}\n"...)
+	_, _ = w.Write(out)
+}
+
+// route appends every record to its owner under rg: this partition's share
+// locally, the rest through the forwarder, all at once. If an owner knows a
+// newer ring, the failed shares are routed again under it.
+func (s *Server) route(ctx context.Context, rg ring.Ring, recs []wal.Record) error {
+	for attempt := 1; ; attempt++ {
+		failed, err := s.routeOnce(ctx, rg, recs)
+		if err == nil {
+			return nil
+		}
+		newer, ok := staleRing(err)
+		if !ok || attempt >= maxRouteAttempts {
+			return err
+		}
+		s.ring.Learn(newer)
+		if cur := s.ring.Current(); cur.Epoch > rg.Epoch {
+			rg = cur
+		}
+		s.m.ringRetries.Inc()
+		recs = failed
+		for i := range recs {
+			recs[i].Epoch = rg.Epoch
+		}
+	}
+}
+
+// routeOnce routes recs under rg; on failure it returns the records of the
+// shares that failed (to be routed again) and the first error, preferring a
+// stale-ring error, which can be cured by routing again.
+func (s *Server) routeOnce(ctx context.Context, rg ring.Ring, recs []wal.Record) ([]wal.Record, error) {
+	owner0 := rg.Owner(recs[0].Slot)
+	single := true
+	for i := 1; i < len(recs) && single; i++ {
+		single = rg.Owner(recs[i].Slot) == owner0
+	}
+	if single {
+		if err := s.appendTo(ctx, owner0, rg, recs); err != nil {
+			return recs, err
+		}
+		return nil, nil
+	}
+	shares := map[int][]wal.Record{}
+	for _, r := range recs {
+		o := rg.Owner(r.Slot)
+		shares[o] = append(shares[o], r)
+	}
+	type result struct {
+		owner int
+		err   error
+	}
+	batches := map[int]*fwdBatch{}
+	var results []result
+	for o, share := range shares {
+		if o == s.cfg.Partition {
+			continue
+		}
+		b, err := s.fwd.forward(o, rg, share)
+		if err != nil {
+			results = append(results, result{o, err})
+			continue
+		}
+		batches[o] = b
+	}
+	if local, ok := shares[s.cfg.Partition]; ok {
+		results = append(results, result{s.cfg.Partition, s.appendLocal(ctx, local)})
+	}
+	for o, b := range batches {
+		results = append(results, result{o, b.wait(ctx)})
+	}
+	var failed []wal.Record
+	var first error
+	for _, res := range results {
+		if res.err == nil {
+			continue
+		}
+		failed = append(failed, shares[res.owner]...)
+		if _, stale := staleRing(res.err); first == nil || stale {
+			first = res.err
+		}
+	}
+	return failed, first
+}
+
+// appendTo appends recs, all owned by owner, locally or by forwarding.
+func (s *Server) appendTo(ctx context.Context, owner int, rg ring.Ring, recs []wal.Record) error {
+	if owner == s.cfg.Partition {
+		return s.appendLocal(ctx, recs)
+	}
+	b, err := s.fwd.forward(owner, rg, recs)
+	if err != nil {
+		return err
+	}
+	return b.wait(ctx)
+}
+
+func (s *Server) appendLocal(ctx context.Context, recs []wal.Record) error {
+	if err := s.part.Append(ctx, recs); err != nil {
+		return err
+	}
+	s.m.eventsAppended.Add(float64(len(recs)))
+	return nil
+}
+
+// admitBody reserves memory for r's body (its Content-Length, or the
+// largest body allowed when unknown) and fails with 429 when too many bytes
+// are in flight already.
+func (s *Server) admitBody(r *http.Request) (release func(), err *apiError) {
+	n := r.ContentLength
+	if n < 0 || n > s.parser.Config().MaxBodyBytes {
+		n = s.parser.Config().MaxBodyBytes
+	}
+	if s.inflight.Add(n) > s.cfg.MaxInflightBytes {
+		s.inflight.Add(-n)
+		return nil, &apiError{Status: http.StatusTooManyRequests, Reason: ReasonBackpressure, RetryAfter: time.Second,
+			Message: "too many request bytes in flight on this partition"}
+	}
+	return func() { s.inflight.Add(-n) }, nil
+}

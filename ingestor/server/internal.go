@@ -1,0 +1,66 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/eventingestor/eventingestor/ingestor/ring"
+	"github.com/eventingestor/eventingestor/ingestor/wal"
+)
+
+// handleRecords is POST /internal/v1/records: records forwarded by another
+// partition, all of which this partition must own under the sender's ring.
+func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request) {
+	if err := s.checkReady(); err != nil {
+		writeError(w, err)
+		return
+	}
+	var sender ring.Ring
+	if err := json.Unmarshal([]byte(r.Header.Get(ringHeader)), &sender); err != nil || sender.Validate() != nil {
+		writeError(w, &apiError{Status: http.StatusBadRequest, Reason: ReasonBadRequest,
+			Message: fmt.Sprintf("missing or invalid %s header", ringHeader)})
+		return
+	}
+	if sender.Epoch > s.ring.Current().Epoch && s.ring.Learn(sender) {
+		s.log.Info("learned a newer ring from a peer", "ring", sender, "from", r.Header.Get(senderHeader))
+	}
+	mine := s.ring.Current()
+	if sender.Epoch < mine.Epoch {
+		writeError(w, &apiError{Status: http.StatusMisdirectedRequest, Reason: ReasonStaleRing, Ring: &mine,
+			Message: fmt.Sprintf("records routed by ring epoch %d; this partition is at epoch %d", sender.Epoch, mine.Epoch)})
+		return
+	}
+	release, aerr := s.admitBody(r)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	defer release()
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	limit := int64(s.cfg.Forward.MaxBatchBytes) + 2*s.parser.Config().MaxBodyBytes
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit)); err != nil {
+		writeError(w, &apiError{Status: http.StatusBadRequest, Reason: ReasonBadRequest, Message: "while reading forwarded records: " + err.Error()})
+		return
+	}
+	recs, err := decodeRecords(make([]wal.Record, 0, 64), buf.Bytes())
+	if err != nil {
+		writeError(w, &apiError{Status: http.StatusBadRequest, Reason: ReasonBadRequest, Message: err.Error()})
+		return
+	}
+	for i := range recs {
+		if o := mine.Owner(recs[i].Slot); o != s.cfg.Partition {
+			writeError(w, &apiError{Status: http.StatusMisdirectedRequest, Reason: ReasonMisrouted, Ring: &mine,
+				Message: fmt.Sprintf("slot %d belongs to partition %d under ring epoch %d", recs[i].Slot, o, mine.Epoch)})
+			return
+		}
+	}
+	if err := s.appendLocal(r.Context(), recs); err != nil {
+		writeError(w, toAPIError(err))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
