@@ -30,6 +30,8 @@ type Config struct {
 	// MaxInflightBytes bounds the request bodies held in memory at once
 	// (ingest and forwarded); beyond it requests get 429.
 	MaxInflightBytes int64
+	// Pprof serves net/http/pprof under /debug/pprof/.
+	Pprof bool
 }
 
 // ForwardConfig tunes the coalescing forwarder.
@@ -58,6 +60,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.Forward.Concurrency, "forward.concurrency", 8, "forward requests in flight per owner partition")
 	fs.DurationVar(&c.Forward.Timeout, "forward.timeout", 30*time.Second, "timeout of one forward request")
 	fs.DurationVar(&c.UnreadyDelay, "shutdown.unready-delay", 0, "on shutdown, keep serving this long after turning unready")
+	fs.BoolVar(&c.Pprof, "debug.pprof", false, "serve Go profiles under /debug/pprof/ on the API port")
 	fs.Int64Var(&c.MaxInflightBytes, "max-inflight-bytes", 256<<20, "request bodies held in memory at once before requests get 429")
 	fs.IntVar(&c.Forward.MaxQueuedBytes, "forward.max-queued-bytes", 64<<20, "records waiting for one owner partition before requests get 429")
 }

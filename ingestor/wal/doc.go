@@ -17,7 +17,8 @@
 //
 // # Segment file
 //
-// A segment is preallocated (filled with zeros) off the hot path. Its header
+// A segment is preallocated (allocated and written with zeros, so that a
+// sync only flushes data) off the hot path. Its header
 // is written and synced when it becomes active; frames follow, each 8-byte
 // aligned. Unused space reads as zeros. All integers are little-endian.
 //

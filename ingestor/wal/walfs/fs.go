@@ -35,6 +35,7 @@ type File interface {
 	// Truncate changes the size of the file.
 	Truncate(size int64) error
 	// Allocate reserves size bytes for the file, so that later writes within
-	// that range do not grow it. The new bytes read as zero.
+	// that range do not grow it. The new bytes read as zero. On disk they
+	// are written, not just reserved: see OS.
 	Allocate(size int64) error
 }
