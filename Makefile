@@ -22,6 +22,11 @@ HELM                   := $(TOOLS)/helm-$(HELM_VERSION)
 
 CHART    := charts/eventingestor
 
+# The image of `make image` (what a bare eventingestor:e2e resolves to) and where the e2e
+# outputs go: the static binary, the image tarballs, the suite's work folder and summary.
+E2E_IMAGE ?= docker.io/library/eventingestor:e2e
+E2E_DIR   := $(BIN)/e2e
+
 # KUBERNETES_VERSION and the other pinned versions of the control-plane binaries.
 include hack/k8s-versions.env
 
@@ -31,7 +36,7 @@ PARTITIONS ?= 3
 
 .PHONY: help
 help: ## Show the targets.
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-12s %s\n", $$1, $$2}'
 
 ##@ Build
 
@@ -136,6 +141,33 @@ bench-http: build ## Ingest over HTTP vs a bare handler, 1 and 3 partitions, bat
 	hack/bench-http.sh 1 100 --concurrency 200 --events 2000000
 	hack/bench-http.sh 3 1
 	hack/bench-http.sh 3 100 --concurrency 200 --events 2000000
+
+##@ Local Kubernetes and end to end (root; see hack/local-k8s/lib.sh for what they touch)
+
+.PHONY: image-tar
+image-tar: ## Build the eventingestor image as a tarball: a static binary packed by hack/image (no Docker, no registry).
+	@mkdir -p $(E2E_DIR)/images $(E2E_DIR)/tools
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(E2E_DIR)/eventingestor .
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(E2E_DIR)/tools/ ./hack/image
+	$(E2E_DIR)/tools/image --binary $(E2E_DIR)/eventingestor --tag $(E2E_IMAGE) --output $(E2E_DIR)/images/eventingestor.tar
+
+.PHONY: image
+image: image-tar ## Build the image tarball and import it into the local cluster's containerd (after cluster-up).
+	hack/local-k8s/import-images.sh $(E2E_DIR)/images/eventingestor.tar
+
+.PHONY: cluster-up
+cluster-up: ## Bring up a single-node Kubernetes here (Debian packages and binaries first, if missing).
+	hack/local-k8s/install-deps.sh
+	hack/build-k8s-binaries.sh
+	hack/local-k8s/up.sh
+
+.PHONY: cluster-down
+cluster-down: ## Tear the local cluster down by its recorded PIDs, leaving the machine as before.
+	hack/local-k8s/down.sh
+
+.PHONY: e2e
+e2e: $(KUSTOMIZE) $(HELM) ## End to end: cluster up, image, test/e2e (Helm, kustomize, stress, scale, kill), cluster down.
+	KUSTOMIZE=$(KUSTOMIZE) HELM=$(HELM) E2E_IMAGE=$(E2E_IMAGE) MAKE="$(MAKE)" hack/e2e.sh
 
 .PHONY: clean
 clean: ## Remove build outputs (keeps the cached Kubernetes binaries).
