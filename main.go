@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -134,6 +135,12 @@ func newServeCommand() *cobra.Command {
 				return err
 			}
 			cfg.Partitions, cfg.Server, cfg.Event, cfg.Sink = dp.part, dp.srv, dp.ev, dp.snk
+			limit := pod.CgroupMemoryLimit()
+			if goLimit := pod.FitMemory(&cfg, limit, cmd.Flags().Changed); goLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetMemoryLimit(goLimit)
+				logger.Info("fitted to the container's memory limit", "limit", limit, "goMemLimit", goLimit,
+					"maxInflightBytes", cfg.Server.MaxInflightBytes, "forwardMaxQueuedBytes", cfg.Server.Forward.MaxQueuedBytes)
+			}
 			p, err := pod.New(cfg, pod.Options{Ring: src, Logger: logger})
 			if err != nil {
 				return err

@@ -51,6 +51,7 @@ func serveArgs(c *v1alpha1.EventIngestorCluster) []string {
 		"--shards=" + strconv.Itoa(int(s.Shards)),
 		"--durability.ack=" + string(s.Durability.AckOrDefault()),
 		"--durability.max-backlog=" + strconv.FormatInt(s.Durability.MaxBacklogOrDefault(), 10),
+		"--wal.segment-bytes=" + strconv.FormatInt(walSegmentBytes(c), 10),
 		"--flush.interval=" + s.Flush.IntervalOrDefault().String(),
 		"--flush.max-events=" + strconv.Itoa(int(s.Flush.MaxEventsOrDefault())),
 		"--flush.max-bytes=" + strconv.FormatInt(s.Flush.MaxBytesOrDefault(), 10),
@@ -73,6 +74,22 @@ func serveArgs(c *v1alpha1.EventIngestorCluster) []string {
 		"--shutdown-timeout="+s.ShutdownTimeoutOrDefault().String(),
 		"--log-format=json",
 	)
+}
+
+// WAL segment sizes the operator chooses from.
+const (
+	minSegmentBytes = 4 << 20
+	maxSegmentBytes = 64 << 20
+	// segmentsPerVolume: a segment is a 64th of the volume, so that each
+	// shard's active and preallocated segments stay a small part of it.
+	segmentsPerVolume = 64
+)
+
+// walSegmentBytes is the WAL segment size for the cluster's volumes: a
+// 64th of storage.size, between 4 MiB and 64 MiB.
+func walSegmentBytes(c *v1alpha1.EventIngestorCluster) int64 {
+	size := c.Spec.Storage.SizeOrDefault()
+	return min(max(size.Value()/segmentsPerVolume, minSegmentBytes), maxSegmentBytes)
 }
 
 // serveEnv is the container environment of a partition pod: its own name and

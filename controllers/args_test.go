@@ -36,7 +36,7 @@ func TestServeArgs(t *testing.T) {
 			mutate: func(*v1alpha1.EventIngestorCluster) {},
 			want: []string{
 				"--event.key-field=user_id", "--event.id-field=id", "--shards=0",
-				"--durability.ack=durable", "--durability.max-backlog=1073741824",
+				"--durability.ack=durable", "--durability.max-backlog=268435456", "--wal.segment-bytes=16777216",
 				"--flush.interval=1s", "--flush.max-events=5000", "--flush.max-bytes=4194304",
 				"--sink.type=log", "--shutdown-timeout=30s", "--log-format=json",
 			},
@@ -57,7 +57,7 @@ func TestServeArgs(t *testing.T) {
 			},
 			want: []string{
 				"--event.key-field=user_id", "--event.id-field=event_id", "--shards=4",
-				"--durability.ack=buffered", "--durability.max-backlog=268435456",
+				"--durability.ack=buffered", "--durability.max-backlog=268435456", "--wal.segment-bytes=16777216",
 				"--flush.interval=250ms", "--flush.max-events=100", "--flush.max-bytes=1000000",
 				"--sink.type=file", "--sink.file.dir=/var/lib/eventingestor/out", "--sink.file.max-bytes=8388608", "--sink.file.max-age=1h30m0s",
 				"--shutdown-timeout=2m0s", "--log-format=json",
@@ -70,7 +70,7 @@ func TestServeArgs(t *testing.T) {
 			},
 			want: []string{
 				"--event.key-field=user_id", "--event.id-field=id", "--shards=0",
-				"--durability.ack=durable", "--durability.max-backlog=1073741824",
+				"--durability.ack=durable", "--durability.max-backlog=268435456", "--wal.segment-bytes=16777216",
 				"--flush.interval=1s", "--flush.max-events=5000", "--flush.max-bytes=4194304",
 				"--sink.type=file", "--sink.file.dir=/var/lib/eventingestor/sink", "--sink.file.max-bytes=67108864", "--sink.file.max-age=1h0m0s",
 				"--shutdown-timeout=30s", "--log-format=json",
@@ -86,7 +86,7 @@ func TestServeArgs(t *testing.T) {
 			},
 			want: []string{
 				"--event.key-field=user_id", "--event.id-field=id", "--shards=0",
-				"--durability.ack=durable", "--durability.max-backlog=1073741824",
+				"--durability.ack=durable", "--durability.max-backlog=268435456", "--wal.segment-bytes=16777216",
 				"--flush.interval=1s", "--flush.max-events=5000", "--flush.max-bytes=4194304",
 				"--sink.type=webhook", "--sink.webhook.url=https://hooks.example/ingest?x=1",
 				"--shutdown-timeout=30s", "--log-format=json",
@@ -100,7 +100,7 @@ func TestServeArgs(t *testing.T) {
 			},
 			want: []string{
 				"--event.key-field=$$(POD_NAME)", "--event.id-field=a$$b", "--shards=0",
-				"--durability.ack=durable", "--durability.max-backlog=1073741824",
+				"--durability.ack=durable", "--durability.max-backlog=268435456", "--wal.segment-bytes=16777216",
 				"--flush.interval=1s", "--flush.max-events=5000", "--flush.max-bytes=4194304",
 				"--sink.type=log", "--shutdown-timeout=30s", "--log-format=json",
 			},
@@ -182,6 +182,21 @@ func TestImageFor(t *testing.T) {
 		c := newCluster("seed", "ns", func(c *v1alpha1.EventIngestorCluster) { c.Spec.Image = tt.spec })
 		if got := imageFor(c, tt.def); got != tt.want {
 			t.Errorf("imageFor(%q, %q) = %q, want %q", tt.spec, tt.def, got, tt.want)
+		}
+	}
+}
+
+func TestWALSegmentBytes(t *testing.T) {
+	for size, want := range map[string]int64{
+		"64Mi":  4 << 20, // a 64th would be 1 MiB: raised to the minimum
+		"256Mi": 4 << 20,
+		"1Gi":   16 << 20,
+		"10Gi":  64 << 20, // a 64th would be 160 MiB: capped
+	} {
+		c := &v1alpha1.EventIngestorCluster{}
+		c.Spec.Storage.Size = ptr.To(resource.MustParse(size))
+		if got := walSegmentBytes(c); got != want {
+			t.Errorf("storage %s: segment %d, want %d", size, got, want)
 		}
 	}
 }

@@ -375,6 +375,11 @@ var _ = Describe("EventIngestorCluster reconciler", func() {
 			c.Spec.Durability.MaxBacklog = ptr.To(resource.MustParse("1Ki"))
 		},
 			"durability.maxBacklog must be at least 1Mi"),
+		Entry("a backlog that does not fit the volume", func(c *v1alpha1.EventIngestorCluster) {
+			c.Spec.Durability.MaxBacklog = ptr.To(resource.MustParse("600Mi"))
+			c.Spec.Storage.Size = ptr.To(resource.MustParse("1Gi"))
+		},
+			"durability.maxBacklog must be at most half of storage.size"),
 		Entry("a name too long for the pods' DNS names", func(c *v1alpha1.EventIngestorCluster) { c.Name = strings.Repeat("a", 53) },
 			"metadata.name must be a DNS-1035 label of at most 52 characters"),
 	)

@@ -17,7 +17,7 @@ const (
 	DefaultImagePullPolicy = "IfNotPresent"
 	DefaultIDField         = "id"
 	DefaultAck             = AckDurable
-	DefaultMaxBacklog      = "1Gi"
+	DefaultMaxBacklog      = "256Mi"
 	DefaultFlushInterval   = "1s"
 	DefaultFlushMaxEvents  = 5000
 	DefaultFlushMaxBytes   = "4Mi"

@@ -46,7 +46,7 @@ func TestOrDefault(t *testing.T) {
 		{"idField", s.IDFieldOrDefault(), "id"},
 		{"shutdownTimeout", s.ShutdownTimeoutOrDefault(), 30 * time.Second},
 		{"ack", s.Durability.AckOrDefault(), AckDurable},
-		{"maxBacklog", s.Durability.MaxBacklogOrDefault(), int64(1 << 30)},
+		{"maxBacklog", s.Durability.MaxBacklogOrDefault(), int64(256 << 20)},
 		{"flush.interval", s.Flush.IntervalOrDefault(), time.Second},
 		{"flush.maxEvents", s.Flush.MaxEventsOrDefault(), int32(5000)},
 		{"flush.maxBytes", s.Flush.MaxBytesOrDefault(), int64(4 << 20)},

@@ -13,6 +13,7 @@ import (
 // Defaults live in the schema (the API server fills them in); the Go
 // constants of the same values are in eventingestorcluster_funcs.go and a test
 // keeps both in step.
+// +kubebuilder:validation:XValidation:rule="!has(self.durability.maxBacklog) || !has(self.storage.size) || 2.0 * quantity(string(self.durability.maxBacklog)).asApproximateFloat() <= quantity(string(self.storage.size)).asApproximateFloat()",message="durability.maxBacklog must be at most half of storage.size: each partition's volume holds the unflushed backlog, preallocated WAL segments and, with the file sink, its files"
 type EventIngestorClusterSpec struct {
 	// Partitions is the number of partitions of the ring, which is also the
 	// number of pods. Changing it publishes a new ring epoch. The scale
@@ -153,7 +154,7 @@ type DurabilitySpec struct {
 	// MaxBacklog bounds the unflushed bytes of a partition; above it ingest
 	// answers 429 instead of growing without bound. At least 1Mi.
 	// +kubebuilder:validation:XValidation:rule="quantity(string(self)).compareTo(quantity('1Mi')) >= 0",message="durability.maxBacklog must be at least 1Mi"
-	// +kubebuilder:default="1Gi"
+	// +kubebuilder:default="256Mi"
 	// +optional
 	MaxBacklog *resource.Quantity `json:"maxBacklog,omitempty"`
 }

@@ -186,12 +186,15 @@ func (rec *recovered) openSegments(fsys walfs.FS, dir string, seqs []uint64) err
 			_ = f.Close()
 			return fmt.Errorf("while sizing segment %s: %w", name, err)
 		}
-		buf = grow(buf[:0], int(size))
-		if _, err := f.ReadAt(buf, 0); err != nil && !errors.Is(err, io.EOF) {
+		var data []byte
+		var release func() error
+		data, release, buf, err = segmentBytes(f, size, buf)
+		if err != nil {
 			_ = f.Close()
 			return fmt.Errorf("while reading segment %s: %w", name, err)
 		}
-		seg, err := rec.openSegment(fsys, f, name, seq, buf, i, lastUsed)
+		seg, err := rec.openSegment(fsys, f, name, seq, data, i, lastUsed)
+		_ = release()
 		if err != nil {
 			_ = f.Close()
 			return err
@@ -260,10 +263,11 @@ func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq 
 		if at := findValidCommit(data, res.end); at >= 0 {
 			return nil, corrupt(res.at, "%s, followed by a committed group at offset %d", res.why, at)
 		}
+		// Counted before the repair: data may be a mapping of the file.
+		rec.truncated += lastNonZero(data[res.end:])
 		if err := zeroTail(f, res.end, int64(len(data))); err != nil {
 			return nil, fmt.Errorf("while truncating the torn tail of %s at offset %d: %w", name, res.end, err)
 		}
-		rec.truncated += lastNonZero(data[res.end:])
 	}
 	return &segment{
 		seq: seq, base: hdr.baseIndex, name: name, file: f,
@@ -342,4 +346,22 @@ func closeSegments(segs []*segment) {
 	for _, s := range segs {
 		_ = s.file.Close()
 	}
+}
+
+// segmentBytes returns a segment's bytes: a read-only mapping where the file
+// system offers one (a 64 MiB segment then costs page cache, not heap), else
+// a read into buf, which it returns for reuse. release ends the mapping; data
+// must not be used after it, nor after the file is truncated.
+func segmentBytes(f walfs.File, size int64, buf []byte) (data []byte, release func() error, _ []byte, err error) {
+	if m, ok := f.(walfs.Mapper); ok {
+		data, release, err := m.MapReadOnly(size)
+		if err == nil {
+			return data, release, buf, nil
+		}
+	}
+	buf = grow(buf[:0], int(size))
+	if _, err := f.ReadAt(buf, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, nil, buf, err
+	}
+	return buf, func() error { return nil }, buf, nil
 }

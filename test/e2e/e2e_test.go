@@ -54,6 +54,8 @@ metadata:
 spec:
   partitions: 1
   partitionKey: user_id
+  durability:
+    maxBacklog: 16Mi
   flush:
     interval: 200ms
   sink:

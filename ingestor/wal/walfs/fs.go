@@ -21,6 +21,16 @@ type FS interface {
 	SyncDir(dir string) error
 }
 
+// Mapper is implemented by files that can be mapped into memory read-only.
+// Recovery scans segments through a mapping when it can, so that a large
+// segment is read through the page cache instead of a heap buffer.
+type Mapper interface {
+	// MapReadOnly maps the first size bytes; unmap releases the mapping,
+	// after which data must not be used. Writes to the file through WriteAt
+	// may or may not be visible in data.
+	MapReadOnly(size int64) (data []byte, unmap func() error, err error)
+}
+
 // File is an open file.
 type File interface {
 	io.ReaderAt
