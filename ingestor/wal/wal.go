@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/eventingestor/eventingestor/ingestor/wal/walfs"
 )
 
@@ -42,8 +44,11 @@ type WAL struct {
 	queue     []*group // oldest first; the last one may still be open
 	open      *group   // the group appends join, or nil
 	closing   bool
-	failed    error // sticky: set after a failed write or sync
-	wake      chan struct{}
+	// concurrent is set when the last group taken held several appends:
+	// then the next one may wait MaxWait for more.
+	concurrent bool
+	failed     error // sticky: set after a failed write or sync
+	wake       chan struct{}
 
 	// segMu guards segments and the record offsets of the active one.
 	segMu    sync.RWMutex
@@ -61,14 +66,18 @@ type WAL struct {
 	changedMu sync.Mutex
 	changed   chan struct{} // closed when durable advances
 
-	spare     chan spareResult // preallocated next segment
-	spareNeed chan uint64      // asks the preallocator for a segment with this sequence
-	ckptMu    sync.Mutex
-	done      chan struct{} // closed when the writer has stopped
-	prealloc  chan struct{} // closed when the preallocator has stopped
-	stop      chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	bufs sync.Pool // group buffers of MaxGroupBytes
+
+	// The per-group counters, labelled once.
+	appendedRecords, appendedBytes, groupCommits prometheus.Counter
+	spare                                        chan spareResult // preallocated next segment
+	spareNeed                                    chan uint64      // asks the preallocator for a segment with this sequence
+	ckptMu                                       sync.Mutex
+	done                                         chan struct{} // closed when the writer has stopped
+	prealloc                                     chan struct{} // closed when the preallocator has stopped
+	stop                                         chan struct{}
+	closeOnce                                    sync.Once
+	closeErr                                     error
 }
 
 // group is one group commit: frames encoded by the appenders, written and
@@ -82,6 +91,7 @@ type group struct {
 	done     chan struct{}
 	err      error
 	segStart int64 // set by the writer: where buf landed
+	appends  int   // Enqueue calls that joined the group
 }
 
 type spareResult struct {
@@ -126,6 +136,9 @@ func Open(cfg Config, opts Options) (*WAL, error) {
 		prealloc:  make(chan struct{}),
 		stop:      make(chan struct{}),
 	}
+	w.appendedRecords = w.m.appendedRecords.WithLabelValues(w.name)
+	w.appendedBytes = w.m.appendedBytes.WithLabelValues(w.name)
+	w.groupCommits = w.m.groupCommits.WithLabelValues(w.name)
 	start := w.now()
 	rec, err := recoverLog(w.fs, cfg.Dir)
 	if err != nil {
@@ -268,7 +281,7 @@ func (w *WAL) enqueue(recs []Record, size int) (*group, uint64, error) {
 	g := w.open
 	if g == nil || (len(g.buf) > 0 && len(g.buf)+size > w.cfg.MaxGroupBytes) {
 		g = &group{
-			buf:     make([]byte, 0, min(max(size, 4096), w.cfg.MaxGroupBytes)+frameLen(commitPayloadSize)),
+			buf:     w.groupBuf(size),
 			first:   w.nextIndex,
 			started: time.Now(), // real time: MaxWait is measured with real timers
 			done:    make(chan struct{}),
@@ -283,6 +296,7 @@ func (w *WAL) enqueue(recs []Record, size int) (*group, uint64, error) {
 	}
 	last := w.nextIndex - 1
 	g.last = last
+	g.appends++
 	w.lastAssigned.Store(last)
 	w.pendingBytes.Add(int64(size))
 	w.mu.Unlock()
@@ -291,6 +305,26 @@ func (w *WAL) enqueue(recs []Record, size int) (*group, uint64, error) {
 	default:
 	}
 	return g, last, nil
+}
+
+// groupBuf returns an empty buffer for a group whose first append is size
+// bytes: a pooled one of MaxGroupBytes, so that appends copy each record
+// once instead of again at every growth.
+func (w *WAL) groupBuf(size int) []byte {
+	if size <= w.cfg.MaxGroupBytes {
+		if b, ok := w.bufs.Get().(*[]byte); ok {
+			return (*b)[:0]
+		}
+		return make([]byte, 0, w.cfg.MaxGroupBytes+frameLen(commitPayloadSize))
+	}
+	return make([]byte, 0, size+frameLen(commitPayloadSize))
+}
+
+// releaseGroupBuf returns a written group's buffer to the pool.
+func (w *WAL) releaseGroupBuf(b []byte) {
+	if cap(b) == w.cfg.MaxGroupBytes+frameLen(commitPayloadSize) {
+		w.bufs.Put(&b)
+	}
 }
 
 // Backlog is what the log holds beyond the checkpoint: records appended

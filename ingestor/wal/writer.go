@@ -72,11 +72,12 @@ func (w *WAL) take() (g *group, wait time.Duration, closing bool) {
 		return nil, 0, w.closing
 	}
 	g = w.queue[0]
-	if g == w.open && w.cfg.MaxWait > 0 && !w.closing && len(g.buf) < w.cfg.MaxGroupBytes {
+	if g == w.open && w.cfg.MaxWait > 0 && w.concurrent && !w.closing && len(g.buf) < w.cfg.MaxGroupBytes {
 		if left := w.cfg.MaxWait - time.Since(g.started); left > 0 {
 			return nil, left, false
 		}
 	}
+	w.concurrent = g.appends > 1
 	w.queue[0] = nil
 	w.queue = w.queue[1:]
 	if g == w.open {
@@ -119,11 +120,14 @@ func (w *WAL) write(g *group) {
 		w.notifyChanged()
 	}
 	n := g.last - g.first + 1
-	w.m.appendedRecords.WithLabelValues(w.name).Add(float64(n))
-	w.m.appendedBytes.WithLabelValues(w.name).Add(float64(len(g.buf)))
-	w.m.groupCommits.WithLabelValues(w.name).Inc()
+	w.appendedRecords.Add(float64(n))
+	w.appendedBytes.Add(float64(len(g.buf)))
+	w.groupCommits.Inc()
 	w.m.groupRecords.Observe(float64(n))
+	buf := g.buf
+	g.buf = nil
 	close(g.done)
+	w.releaseGroupBuf(buf)
 }
 
 func (w *WAL) sync(seg *segment) error {
