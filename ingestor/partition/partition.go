@@ -97,10 +97,25 @@ func (p *Partition) Start() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	for _, s := range p.shards {
-		p.wg.Go(func() { s.supervise(ctx) })
-	}
-	p.log.Info("partition started", "shards", len(p.shards), "dir", p.cfg.Dir)
+	p.wg.Go(func() {
+		// A changed shard count is settled first (see layout.go); the shards
+		// start, and the partition becomes ready, only after it.
+		for attempt := 0; ; attempt++ {
+			err := p.reshard(ctx)
+			if err == nil {
+				break
+			}
+			d := p.cfg.Restart.Backoff.delay(attempt)
+			p.log.Error("cannot settle the shard layout; retrying", "err", err, "retryIn", d)
+			if sleep(ctx, d) != nil {
+				return
+			}
+		}
+		for _, s := range p.shards {
+			p.wg.Go(func() { s.supervise(ctx) })
+		}
+		p.log.Info("partition started", "shards", len(p.shards), "dir", p.cfg.Dir)
+	})
 	return nil
 }
 

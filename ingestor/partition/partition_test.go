@@ -210,9 +210,18 @@ func TestFailedFsyncRestartsTheShardAndLosesNothing(t *testing.T) {
 	s := &memSink{}
 	p := start(t, cfg, fsys, s)
 	mustAppend(t, p, ev(1, 1))
+	// Fail the first sync of written data (the preallocator's syncs of a
+	// spare segment, which may run meanwhile, write nothing).
 	var failed atomic.Bool
-	fsys.SetFault(func(op walfs.Op, _ string) error {
-		if op == walfs.OpSync && failed.CompareAndSwap(false, true) {
+	var mu sync.Mutex
+	dirty := map[string]bool{}
+	fsys.SetFault(func(op walfs.Op, name string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case op == walfs.OpWrite:
+			dirty[name] = true
+		case op == walfs.OpSync && dirty[name] && failed.CompareAndSwap(false, true):
 			return walfs.ErrInjected
 		}
 		return nil

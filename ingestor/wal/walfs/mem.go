@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -110,15 +111,27 @@ func (m *Mem) check(op Op, name string) error {
 // MkdirAll implements FS. Directories are implicit in Mem.
 func (m *Mem) MkdirAll(string) error { return nil }
 
-// ReadDir implements FS.
+// ReadDir implements FS. Directories are implicit: a directory holding
+// files (at any depth) is listed by its parent.
 func (m *Mem) ReadDir(dir string) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	dir = path.Clean(dir)
+	prefix := dir + "/"
+	if dir == "/" {
+		prefix = "/"
+	}
+	seen := map[string]bool{}
 	var names []string
 	for p := range m.files {
-		if path.Dir(p) == dir {
-			names = append(names, path.Base(p))
+		rest, ok := strings.CutPrefix(p, prefix)
+		if !ok {
+			continue
+		}
+		name, _, _ := strings.Cut(rest, "/")
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
 		}
 	}
 	sort.Strings(names)
