@@ -25,19 +25,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	release, aerr := s.admitBody(r)
+	buf, release, aerr := s.admitBody(r)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
 	}
 	defer release()
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 16<<20 {
-			bufPool.Put(buf)
-		}
-	}()
 	if err := s.parser.ReadBody(buf, r.Body, r.Header.Get("Content-Encoding")); err != nil {
 		writeError(w, toAPIError(err))
 		return
@@ -176,18 +169,29 @@ func (s *Server) appendLocal(ctx context.Context, recs []wal.Record) error {
 	return nil
 }
 
+// maxPooledBuffer is the largest body buffer kept for reuse.
+const maxPooledBuffer = 16 << 20
+
 // admitBody reserves memory for r's body (its Content-Length, or the
 // largest body allowed when unknown) and fails with 429 when too many bytes
-// are in flight already.
-func (s *Server) admitBody(r *http.Request) (release func(), err *apiError) {
+// are in flight already. It returns an empty pooled buffer for the body;
+// release gives back both the reservation and the buffer.
+func (s *Server) admitBody(r *http.Request) (buf *bytes.Buffer, release func(), err *apiError) {
 	n := r.ContentLength
 	if n < 0 || n > s.parser.Config().MaxBodyBytes {
 		n = s.parser.Config().MaxBodyBytes
 	}
 	if s.inflight.Add(n) > s.cfg.MaxInflightBytes {
 		s.inflight.Add(-n)
-		return nil, &apiError{Status: http.StatusTooManyRequests, Reason: ReasonBackpressure, RetryAfter: time.Second,
+		return nil, nil, &apiError{Status: http.StatusTooManyRequests, Reason: ReasonBackpressure, RetryAfter: time.Second,
 			Message: "too many request bytes in flight on this partition"}
 	}
-	return func() { s.inflight.Add(-n) }, nil
+	buf = bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	return buf, func() {
+		if buf.Cap() <= maxPooledBuffer {
+			bufPool.Put(buf)
+		}
+		s.inflight.Add(-n)
+	}, nil
 }

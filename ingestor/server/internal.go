@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -32,15 +31,12 @@ func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request) {
 			Message: fmt.Sprintf("records routed by ring epoch %d; this partition is at epoch %d", sender.Epoch, mine.Epoch)})
 		return
 	}
-	release, aerr := s.admitBody(r)
+	buf, release, aerr := s.admitBody(r)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
 	}
 	defer release()
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer bufPool.Put(buf)
 	limit := int64(s.cfg.Forward.MaxBatchBytes) + 2*s.parser.Config().MaxBodyBytes
 	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit)); err != nil {
 		writeError(w, &apiError{Status: http.StatusBadRequest, Reason: ReasonBadRequest, Message: "while reading forwarded records: " + err.Error()})
