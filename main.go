@@ -205,7 +205,7 @@ func newDevCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg.Partition, cfg.Server, cfg.Event, cfg.Sink = dp.part, dp.srv, dp.ev, dp.snk
+			cfg.Pod.Partitions, cfg.Pod.Server, cfg.Pod.Event, cfg.Pod.Sink = dp.part, dp.srv, dp.ev, dp.snk
 			c, err := localcluster.Start(cfg, logger)
 			if err != nil {
 				return err
@@ -240,12 +240,12 @@ func newDevCommand() *cobra.Command {
 
 func printDevBanner(w io.Writer, c *localcluster.Cluster, cfg localcluster.Config) {
 	urls := c.URLs()
-	fmt.Fprintf(w, "EventIngestor local cluster: %d partitions, data in %s, %s sink\n", len(urls), cfg.DataDir, cfg.Sink.Type)
+	fmt.Fprintf(w, "EventIngestor local cluster: %d partitions, data in %s, %s sink\n", len(urls), cfg.DataDir, cfg.Pod.Sink.Type)
 	for i, u := range urls {
 		fmt.Fprintf(w, "  partition %d  %s   (status: %s/v1/status, metrics: %s/metrics)\n", i, u, u, u)
 	}
 	fmt.Fprintf(w, "Send events to any partition:\n  curl -XPOST -H 'Content-Type: application/json' -d '{\"id\":\"1\",\"%s\":\"1\"}' %s/v1/events\n",
-		cfg.Event.KeyField, urls[0])
+		cfg.Pod.Event.KeyField, urls[0])
 	fmt.Fprintf(w, "Run the seed's stress test and check it:\n  bin/eventingestor bench --target %s --record data/bench.ndjson\n  bin/eventingestor verify --sink-dir %s --record data/bench.ndjson\nCtrl-C stops the cluster (it flushes first).\n",
 		strings.Join(urls, ","), cfg.DataDir)
 }

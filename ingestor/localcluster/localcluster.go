@@ -15,19 +15,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/eventingestor/eventingestor/ingestor/event"
-	"github.com/eventingestor/eventingestor/ingestor/partition"
 	"github.com/eventingestor/eventingestor/ingestor/pod"
 	"github.com/eventingestor/eventingestor/ingestor/ring"
-	"github.com/eventingestor/eventingestor/ingestor/server"
-	"github.com/eventingestor/eventingestor/ingestor/sink"
 )
 
-// Config describes a local cluster. The Partition, Server, Event and Sink
-// configs are templates: per-partition fields (directories, ordinals) are
-// filled in for each member.
+// Config describes a local cluster.
 type Config struct {
 	// Partitions is the number of partitions (and listeners).
 	Partitions int
@@ -38,15 +30,13 @@ type Config struct {
 	Host string
 	// BasePort: partition p listens on BasePort+p; 0 picks free ports.
 	BasePort int
-
-	Partition partition.Config
-	Server    server.Config
-	Event     event.Config
-	Sink      sink.Config
+	// Pod is the template of every member: its DataDir and Partition are
+	// set per member, and a zero ShutdownTimeout becomes a minute.
+	Pod pod.Config
 }
 
-// Validate reports invalid settings of the cluster itself; the templates
-// are validated when the members are built.
+// Validate reports invalid settings of the cluster itself; the Pod
+// template is validated when the members are built.
 func (c *Config) Validate() error {
 	var errs []error
 	if c.Partitions < 1 || c.Partitions > 64 {
@@ -65,11 +55,9 @@ func (c *Config) Validate() error {
 type Member struct {
 	Partition int
 	URL       string
-	Server    *server.Server
-	Part      *partition.Partition
-	Registry  *prometheus.Registry
-	Pod       *pod.Pod
-	listener  net.Listener
+	// Pod is the member's process: its server, partition and metrics.
+	Pod      *pod.Pod
+	listener net.Listener
 }
 
 // Cluster is a running local cluster.
@@ -118,7 +106,7 @@ func Start(cfg Config, logger *slog.Logger) (*Cluster, error) {
 	}
 	for _, m := range c.Members {
 		c.wg.Go(func() {
-			if err := m.Server.Serve(m.listener); err != nil {
+			if err := m.Pod.Serve(m.listener); err != nil {
 				c.errs <- err
 			}
 		})
@@ -128,30 +116,28 @@ func Start(cfg Config, logger *slog.Logger) (*Cluster, error) {
 
 // build wires member m as a pod whose data lives in DataDir/pN.
 func (c *Cluster) build(cfg Config, m *Member, urls []string, logger *slog.Logger) error {
-	pd, err := pod.New(pod.Config{
-		DataDir:         filepath.Join(cfg.DataDir, fmt.Sprintf("p%d", m.Partition)),
-		Partition:       m.Partition,
-		ShutdownTimeout: time.Minute,
-		Partitions:      cfg.Partition,
-		Server:          cfg.Server,
-		Event:           cfg.Event,
-		Sink:            cfg.Sink,
-	}, pod.Options{Ring: c.Ring, Logger: logger, PeerURL: func(p int) string { return urls[p] }})
+	pc := cfg.Pod
+	pc.DataDir = filepath.Join(cfg.DataDir, fmt.Sprintf("p%d", m.Partition))
+	pc.Partition = m.Partition
+	if pc.ShutdownTimeout == 0 {
+		pc.ShutdownTimeout = time.Minute
+	}
+	pd, err := pod.New(pc, pod.Options{Ring: c.Ring, Logger: logger, PeerURL: func(p int) string { return urls[p] }})
 	if err != nil {
 		return err
 	}
 	if err := pd.Start(); err != nil {
 		return fmt.Errorf("while starting partition %d: %w", m.Partition, err)
 	}
-	m.Pod, m.Server, m.Part, m.Registry = pd, pd.Server, pd.Part, pd.Registry
+	m.Pod = pd
 	return nil
 }
 
 func (c *Cluster) closeListeners() {
 	for _, m := range c.Members {
 		_ = m.listener.Close()
-		if m.Part != nil {
-			_ = m.Part.Stop(context.Background())
+		if m.Pod != nil {
+			_ = m.Pod.Part.Stop(context.Background())
 		}
 	}
 }
@@ -168,7 +154,7 @@ func (c *Cluster) URLs() []string {
 // Ready reports whether every member is ready.
 func (c *Cluster) Ready() bool {
 	for _, m := range c.Members {
-		if !m.Part.Ready() {
+		if !m.Pod.Part.Ready() {
 			return false
 		}
 	}
@@ -184,7 +170,7 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	errs := make([]error, len(c.Members))
 	var wg sync.WaitGroup
 	for i, m := range c.Members {
-		wg.Go(func() { errs[i] = m.Server.Shutdown(ctx) })
+		wg.Go(func() { errs[i] = m.Pod.Shutdown(ctx) })
 	}
 	wg.Wait()
 	c.wg.Wait()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/eventingestor/eventingestor/ingestor/localcluster"
 	"github.com/eventingestor/eventingestor/ingestor/partition"
+	"github.com/eventingestor/eventingestor/ingestor/pod"
 	"github.com/eventingestor/eventingestor/ingestor/ring"
 	"github.com/eventingestor/eventingestor/ingestor/sink"
 	"github.com/eventingestor/eventingestor/ingestor/wal"
@@ -26,17 +27,20 @@ func startCluster(t testing.TB, n int) *localcluster.Cluster {
 	cfg := localcluster.Config{
 		Partitions: n,
 		DataDir:    t.TempDir(),
-		Partition: partition.Config{
-			Shards: 2, Flush: partition.FlushConfig{Interval: 20 * time.Millisecond},
-			WAL: wal.Config{SegmentBytes: 4 << 20},
+		Pod: pod.Config{
+			Partitions: partition.Config{
+				Shards: 2, Flush: partition.FlushConfig{Interval: 20 * time.Millisecond},
+				WAL: wal.Config{SegmentBytes: 4 << 20},
+			},
+			Sink: sink.Config{Type: sink.TypeFile, File: sink.FileConfig{MaxBytes: 1 << 20, MaxAge: time.Hour}},
 		},
-		Sink: sink.Config{Type: sink.TypeFile, File: sink.FileConfig{MaxBytes: 1 << 20, MaxAge: time.Hour}},
 	}
-	cfg.Event.KeyField = "user_id"
-	cfg.Event.MaxBodyBytes = 64 << 10
-	cfg.Event.MaxEventBytes = 4 << 10
-	cfg.Event.MaxDepth = 8
-	cfg.Event.MaxBatch = 100
+	ev := &cfg.Pod.Event
+	ev.KeyField = "user_id"
+	ev.MaxBodyBytes = 64 << 10
+	ev.MaxEventBytes = 4 << 10
+	ev.MaxDepth = 8
+	ev.MaxBatch = 100
 	c, err := localcluster.Start(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +105,7 @@ func gz(b []byte) []byte {
 func appended(c *localcluster.Cluster) uint64 {
 	var n uint64
 	for _, m := range c.Members {
-		for _, s := range m.Part.Status().Shards {
+		for _, s := range m.Pod.Part.Status().Shards {
 			n += s.Appended
 		}
 	}
@@ -181,7 +185,7 @@ func TestAcceptedBatchesReachTheSinkThroughForwarding(t *testing.T) {
 	for time.Now().Before(deadline) {
 		flushed := uint64(0)
 		for _, m := range c.Members {
-			for _, s := range m.Part.Status().Shards {
+			for _, s := range m.Pod.Part.Status().Shards {
 				flushed += s.Flushed
 			}
 		}
@@ -192,7 +196,7 @@ func TestAcceptedBatchesReachTheSinkThroughForwarding(t *testing.T) {
 	}
 	for p, m := range c.Members {
 		var got uint64
-		for _, s := range m.Part.Status().Shards {
+		for _, s := range m.Pod.Part.Status().Shards {
 			got += s.Flushed
 		}
 		if (got > 0) != (owners[p] > 0) {
@@ -209,7 +213,7 @@ func TestStaleRingIsRefreshedFromTheOwner(t *testing.T) {
 	// Partition 2 learns epoch 2 first (its ConfigMap arrived early); the
 	// others still route by epoch 1. A forward from partition 0 to 2 gets 421
 	// with the newer ring, which partition 0 adopts before routing again.
-	if err := c.Members[2].Server.LearnRing(ring.Ring{Epoch: 2, Partitions: 3, Phase: ring.PhaseStable}); err != nil {
+	if err := c.Members[2].Pod.Server.LearnRing(ring.Ring{Epoch: 2, Partitions: 3, Phase: ring.PhaseStable}); err != nil {
 		t.Fatal(err)
 	}
 	rg := ring.Ring{Epoch: 1, Partitions: 3, Phase: ring.PhaseStable}
@@ -269,14 +273,14 @@ func TestShutdownTurnsUnreadyAndRefuses(t *testing.T) {
 	m := c.Members[0]
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := m.Server.Shutdown(ctx); err != nil {
+	if err := m.Pod.Server.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rec := httptestRecorder(m.Server.Handler(), http.MethodGet, "/readyz", nil)
+	rec := httptestRecorder(m.Pod.Server.Handler(), http.MethodGet, "/readyz", nil)
 	if rec != http.StatusServiceUnavailable {
 		t.Fatalf("/readyz after shutdown = %d", rec)
 	}
-	if got := httptestRecorder(m.Server.Handler(), http.MethodPost, "/v1/events", []byte(`{"id":"x","user_id":"1"}`)); got != http.StatusServiceUnavailable {
+	if got := httptestRecorder(m.Pod.Server.Handler(), http.MethodPost, "/v1/events", []byte(`{"id":"x","user_id":"1"}`)); got != http.StatusServiceUnavailable {
 		t.Fatalf("ingest after shutdown = %d", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/eventingestor/eventingestor/ingestor/bench"
 	"github.com/eventingestor/eventingestor/ingestor/localcluster"
 	"github.com/eventingestor/eventingestor/ingestor/partition"
+	"github.com/eventingestor/eventingestor/ingestor/pod"
 	"github.com/eventingestor/eventingestor/ingestor/sink"
 	"github.com/eventingestor/eventingestor/ingestor/verify"
 )
@@ -23,10 +24,12 @@ func TestSeedStressTest(t *testing.T) {
 	cfg := localcluster.Config{
 		Partitions: 3,
 		DataDir:    filepath.Join(dir, "data"),
-		Partition:  partition.Config{Shards: 2, Flush: partition.FlushConfig{Interval: 100 * time.Millisecond}},
-		Sink:       sink.Config{Type: sink.TypeFile, File: sink.FileConfig{MaxBytes: 8 << 20, MaxAge: time.Hour}},
+		Pod: pod.Config{
+			Partitions: partition.Config{Shards: 2, Flush: partition.FlushConfig{Interval: 100 * time.Millisecond}},
+			Sink:       sink.Config{Type: sink.TypeFile, File: sink.FileConfig{MaxBytes: 8 << 20, MaxAge: time.Hour}},
+		},
 	}
-	cfg.Event.KeyField = "user_id"
+	cfg.Pod.Event.KeyField = "user_id"
 	c, err := localcluster.Start(cfg, quietLogger())
 	if err != nil {
 		t.Fatal(err)
