@@ -8,15 +8,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
+	"regexp"
 )
 
 // readBufferSize is the read buffer of ReadFiles and of recovery; longer
 // lines are assembled in a separate buffer.
 const readBufferSize = 64 << 10
 
-// ReadFiles calls fn for every line of every "*.ndjson" and "*.ndjson.open"
-// regular file under dir, recursively (so dir may be the parent of several
+// ReadFiles calls fn for every line of every sink file (a regular file
+// named like the file sink's, pPPPP-sSS-NNNNNNNNNNNN.ndjson or .ndjson.open)
+// under dir, recursively (so dir may be the parent of several
 // sinks' directories), files in lexical path order, lines in file order.
 // name is the file's path (dir joined with its relative path) and lineNo
 // counts from 1. A last line without a newline in an ".ndjson.open" file is
@@ -31,13 +32,19 @@ func ReadFiles(dir string, fn func(name string, lineNo int, l Line) error) error
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		open := strings.HasSuffix(path, openSuffix)
-		if !open && !strings.HasSuffix(path, doneSuffix) {
+		// Other NDJSON files (a bench record kept beside the sink, say)
+		// are not the sink's.
+		m := sinkFileName.FindStringSubmatch(d.Name())
+		if m == nil {
 			return nil
 		}
-		return readFile(path, open, fn)
+		return readFile(path, m[1] != "", fn)
 	})
 }
+
+// sinkFileName matches the names fileName gives; the group is the .open
+// suffix of an active file.
+var sinkFileName = regexp.MustCompile(`^p\d{4,}-s\d{2,}-\d{12,}\.ndjson(\.open)?$`)
 
 // readFile calls fn for every line of the sink file path.
 func readFile(path string, open bool, fn func(name string, lineNo int, l Line) error) error {

@@ -24,6 +24,7 @@ func TestReadFilesOrderAndTornLines(t *testing.T) {
 		"a/p0000-s00-000000000000.ndjson":      lineOf("a0"),
 		"a/notes.txt":                          "not a sink file",
 		"a/p0000-s00-000000000000.json":        "not a sink file either",
+		"a/bench.ndjson":                       `{"run_id":"x"}` + "\n" + `{"id":"x-1","key":"1"}` + "\n", // a bench record beside the sink
 		"c/p0002-s00-000000000000.ndjson.open": "",
 	}
 	for name, content := range files {
@@ -64,7 +65,7 @@ func TestReadFilesErrors(t *testing.T) {
 			lineOf("1") + `{"id":"2"`, "p0000-s00-000000000000.ndjson: line 2 has no newline"},
 		{"complete line without newline in finished file", "p0000-s00-000000000000.ndjson",
 			strings.TrimSuffix(lineOf("1"), "\n"), "p0000-s00-000000000000.ndjson: line 1 has no newline"},
-		{"empty line", "x.ndjson", lineOf("1") + "\n", "x.ndjson: line 2: empty sink line"},
+		{"empty line", "p0000-s00-000000000000.ndjson", lineOf("1") + "\n", "p0000-s00-000000000000.ndjson: line 2: empty sink line"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -79,8 +80,8 @@ func TestReadFilesErrors(t *testing.T) {
 
 func TestReadFilesCallbackErrorStops(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "a.ndjson"), lineOf("1")+lineOf("2"))
-	writeFile(t, filepath.Join(dir, "b.ndjson"), lineOf("3"))
+	writeFile(t, filepath.Join(dir, "p0000-s00-000000000000.ndjson"), lineOf("1")+lineOf("2"))
+	writeFile(t, filepath.Join(dir, "p0000-s00-000000000001.ndjson"), lineOf("3"))
 	stop := errors.New("stop")
 	calls := 0
 	err := ReadFiles(dir, func(string, int, Line) error {
@@ -96,7 +97,7 @@ func TestReadFilesLongLines(t *testing.T) {
 	dir := t.TempDir()
 	big := fmt.Sprintf(`{"pad":"%s"}`, strings.Repeat("x", 3*readBufferSize))
 	content := string(AppendLine(nil, 0, 0, &Record{ID: "big", Data: []byte(big)})) + lineOf("small")
-	writeFile(t, filepath.Join(dir, "p.ndjson.open"), content+content[:readBufferSize+10])
+	writeFile(t, filepath.Join(dir, "p0000-s00-000000000000.ndjson.open"), content+content[:readBufferSize+10])
 	var got []string
 	err := ReadFiles(dir, func(_ string, _ int, l Line) error {
 		got = append(got, fmt.Sprintf("%s/%d", l.ID, len(l.Event)))

@@ -14,7 +14,8 @@ const DefaultWait = 30 * time.Second
 // Config configures a verification.
 type Config struct {
 	// SinkDir is the file sink's directory, or a parent of several: every
-	// "*.ndjson" and "*.ndjson.open" file under it is read.
+	// sink file under it (named pPPPP-sSS-N.ndjson or .ndjson.open) is read;
+	// other files, a record kept there among them, are not.
 	SinkDir string
 	// Record is the bench's record file.
 	Record string
