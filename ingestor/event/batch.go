@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -13,8 +14,8 @@ type batch struct {
 	cfg    *Config
 	sc     scanner
 	ids    *idTable
-	events []Event
-	line   int // current NDJSON line (1-based), 0 for JSON bodies
+	events []Event // parsed so far; its storage may be the caller's
+	line   int     // current NDJSON line (1-based), 0 for JSON bodies
 }
 
 // parseJSON parses a JSON body: one object or an array of objects.
@@ -27,10 +28,10 @@ func (b *batch) parseJSON(body []byte) error {
 	var err error
 	switch body[i] {
 	case '{':
-		b.events = make([]Event, 0, 1)
+		b.events = slices.Grow(b.events[:0], 1)
 		i, err = b.event(i)
 	case '[':
-		b.events = make([]Event, 0, b.hint(body, '{'))
+		b.events = slices.Grow(b.events[:0], b.hint(body, '{'))
 		i, err = b.array(i)
 	default:
 		return b.notObject(i, NoIndex)
@@ -78,7 +79,7 @@ func (b *batch) array(i int) (int, error) {
 // parseNDJSON parses an NDJSON body: one object per line; blank lines are
 // skipped and the last newline is optional.
 func (b *batch) parseNDJSON(body []byte) error {
-	b.events = make([]Event, 0, b.hint(body, '\n')+1)
+	b.events = slices.Grow(b.events[:0], b.hint(body, '\n')+1)
 	for off := 0; off < len(body); {
 		b.line++
 		end := len(body)

@@ -30,6 +30,13 @@ func asArray(ndjson []byte) []byte {
 	return append(append([]byte("["), bytes.Join(lines, []byte(","))...), ']')
 }
 
+// spaced adds a space after every colon and comma between tokens of a body
+// from benchBody, as some encoders do.
+func spaced(body []byte) []byte {
+	body = bytes.ReplaceAll(body, []byte(`":`), []byte(`": `))
+	return bytes.ReplaceAll(body, []byte(`,"`), []byte(`, "`))
+}
+
 func reportPerEvent(b *testing.B, events int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
 }
@@ -48,6 +55,7 @@ func BenchmarkParseBytes(b *testing.B) {
 		{"ndjson-100", ctNDJSON, ndjson},
 		{"array-100", ctJSON, asArray(ndjson)},
 		{"ndjson-100-generated-ids", ctNDJSON, benchBody(benchEvents, true)},
+		{"ndjson-100-spaced", ctNDJSON, spaced(ndjson)},
 		{"object", ctJSON, bytes.TrimSpace(benchBody(1, false))},
 	}
 	for _, c := range cases {
@@ -62,6 +70,21 @@ func BenchmarkParseBytes(b *testing.B) {
 			}
 			reportPerEvent(b, n)
 		})
+	}
+}
+
+// BenchmarkScanEvent measures the scanner alone on one event of benchBody.
+func BenchmarkScanEvent(b *testing.B) {
+	p, err := NewParser(Config{KeyField: "user_id"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := scanner{buf: bytes.TrimSpace(benchBody(1, false)), maxDepth: p.cfg.MaxDepth, fields: p.fields}
+	b.SetBytes(int64(len(s.buf)))
+	for b.Loop() {
+		if _, err := s.event(0); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -25,8 +25,8 @@ func NewParser(cfg Config) (*Parser, error) {
 		return nil, fmt.Errorf("event parser: %w", err)
 	}
 	p := &Parser{cfg: cfg}
-	p.fields[fieldID].path = pathBytes(cfg.IDField)
-	p.fields[fieldKey].path = pathBytes(cfg.KeyField)
+	p.fields[fieldID] = newField(pathBytes(cfg.IDField))
+	p.fields[fieldKey] = newField(pathBytes(cfg.KeyField))
 	p.ids.New = func() any { return new(idTable) }
 	p.gunzip.New = func() any { return new(gunzipper) }
 	return p, nil
@@ -50,7 +50,7 @@ func (p *Parser) Parse(body io.Reader, contentType, contentEncoding string) ([]E
 	if err := p.ReadBody(&buf, body, contentEncoding); err != nil {
 		return nil, err
 	}
-	return p.parse(buf.Bytes(), f)
+	return p.parse(nil, buf.Bytes(), f)
 }
 
 // ParseBytes parses a body that has already been read and decompressed.
@@ -64,6 +64,13 @@ func (p *Parser) Parse(body io.Reader, contentType, contentEncoding string) ([]E
 // The batch is validated whole: if any event is bad, ParseBytes returns no
 // events and an *[Error] naming the first bad event. The events alias body.
 func (p *Parser) ParseBytes(body []byte, contentType string) ([]Event, error) {
+	return p.ParseBytesInto(nil, body, contentType)
+}
+
+// ParseBytesInto is [Parser.ParseBytes] storing the events in dst's
+// storage when it is large enough (dst's length is ignored), so that a
+// caller can reuse one slice for many bodies. The events alias body.
+func (p *Parser) ParseBytesInto(dst []Event, body []byte, contentType string) ([]Event, error) {
 	f, err := mediaFormat(contentType)
 	if err != nil {
 		return nil, err
@@ -71,7 +78,7 @@ func (p *Parser) ParseBytes(body []byte, contentType string) ([]Event, error) {
 	if int64(len(body)) > p.cfg.MaxBodyBytes {
 		return nil, p.bodyTooLarge()
 	}
-	return p.parse(body, f)
+	return p.parse(dst, body, f)
 }
 
 // format is a body format.
@@ -82,14 +89,15 @@ const (
 	formatNDJSON
 )
 
-// parse parses body in format f.
-func (p *Parser) parse(body []byte, f format) ([]Event, error) {
+// parse parses body in format f into dst's storage (or new storage if it
+// is too small).
+func (p *Parser) parse(dst []Event, body []byte, f format) ([]Event, error) {
 	ids := p.ids.Get().(*idTable)
 	defer func() {
 		ids.reset()
 		p.ids.Put(ids)
 	}()
-	b := batch{cfg: &p.cfg, sc: scanner{maxDepth: p.cfg.MaxDepth, fields: p.fields}, ids: ids}
+	b := batch{cfg: &p.cfg, sc: scanner{maxDepth: p.cfg.MaxDepth, fields: p.fields}, ids: ids, events: dst[:0]}
 	var err error
 	if f == formatNDJSON {
 		err = b.parseNDJSON(body)

@@ -334,3 +334,35 @@ func TestParseAliasing(t *testing.T) {
 		t.Error("Raw does not alias the body")
 	}
 }
+
+// TestParseBytesIntoReusesStorage checks that ParseBytesInto fills a large
+// enough dst in place, ignoring its length and old content, and gives what
+// ParseBytes gives; a too small dst is replaced.
+func TestParseBytesIntoReusesStorage(t *testing.T) {
+	p := newTestParser(t, nil)
+	body := []byte(`{"id":"a","user_id":"u1"}` + "\n" + `{"user_id":"u2"}` + "\n")
+	want, err := p.ParseBytes(body, ctNDJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := Event{ID: "stale", Key: []byte("k"), Raw: []byte("{}"), IDGenerated: true}
+	dst := []Event{stale, stale, stale, stale}
+	got, err := p.ParseBytesInto(dst[:3], body, ctNDJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || &got[0] != &dst[0] {
+		t.Fatalf("got %d events (same storage: %v), want 2 in dst's storage", len(got), len(got) > 0 && &got[0] == &dst[0])
+	}
+	for i := range got {
+		w := want[i]
+		sameID := got[i].ID == w.ID || w.IDGenerated && got[i].IDGenerated // generated ids differ
+		if !sameID || string(got[i].Key) != string(w.Key) || string(got[i].Raw) != string(w.Raw) || got[i].IDGenerated != w.IDGenerated {
+			t.Errorf("event %d = %+v, want %+v", i, got[i], w)
+		}
+	}
+	small, err := p.ParseBytesInto(make([]Event, 0, 1), body, ctNDJSON)
+	if err != nil || len(small) != 2 {
+		t.Fatalf("with a small dst: %d events, %v", len(small), err)
+	}
+}

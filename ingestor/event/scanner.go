@@ -1,6 +1,9 @@
 package event
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // Indexes of the fields a scanner looks for, as bits of a field mask.
 const (
@@ -15,6 +18,8 @@ const (
 // current event.
 type field struct {
 	path [][]byte // names from the event object down
+	// short holds the names of path as shortName words, for matchShort.
+	short []uint64
 
 	found   bool // the value is buf[start:end]
 	start   int
@@ -23,6 +28,31 @@ type field struct {
 	// shadowed is the number of leading path names that resolved to a value
 	// that is not an object, so that the field cannot exist (0 if none).
 	shadowed int
+}
+
+// newField returns the field with the given path.
+func newField(path [][]byte) field {
+	f := field{path: path, short: make([]uint64, len(path))}
+	for lvl, name := range path {
+		f.short[lvl] = noShortName
+		if len(name) < 8 {
+			var w [8]byte
+			copy(w[:], name)
+			f.short[lvl] = shortName(binary.LittleEndian.Uint64(w[:]), len(name))
+		}
+	}
+	return f
+}
+
+// noShortName is a word that is never a shortName: its length byte is 0xff.
+const noShortName = 0xff << 56
+
+// shortName packs a name of n < 8 bytes, the low n bytes of x (in
+// little-endian order), and its length into one word: the name in the low
+// bytes, zero bytes after it, and n in the high byte. Two such names are
+// equal exactly when their words are.
+func shortName(x uint64, n int) uint64 {
+	return x&(1<<(8*n)-1) | uint64(n)<<56
 }
 
 // scanner validates JSON text in buf and records the values of the id and
@@ -84,9 +114,10 @@ func (s *scanner) value(i, depth int) (int, error) {
 	}
 }
 
-// object scans the object at buf[i] at nesting depth depth. active is the
-// mask of fields whose path continues in this object: their name at index
-// depth-1 is looked for among its keys.
+// object scans the object at buf[i] (which must be '{') at nesting depth
+// depth. active is the mask of fields whose path continues in this object:
+// their name at index depth-1 is looked for among its keys. Once no field
+// is looked for any more, the remaining members are scanned by members.
 func (s *scanner) object(i, depth int, active uint8) (int, error) {
 	if depth > s.maxDepth {
 		return i, s.tooDeep(i)
@@ -96,45 +127,148 @@ func (s *scanner) object(i, depth int, active uint8) (int, error) {
 	if i < len(buf) && buf[i] == '}' {
 		return i + 1, nil
 	}
-	for {
+	for active != 0 {
 		if i >= len(buf) || buf[i] != '"' {
 			return i, s.unexpected(i, "looking for beginning of object key string")
 		}
 		nameStart := i
-		nameEnd, esc, err := s.str(i)
-		if err != nil {
-			return nameEnd, err
+		var x uint64
+		var n int
+		var short, esc bool
+		var err error
+		if i+8 < len(buf) {
+			x = binary.LittleEndian.Uint64(buf[i+1 : i+9])
+			if n, short = closingQuote(x); short {
+				i += n + 2
+			}
 		}
-		i = skipWS(buf, nameEnd)
+		if !short {
+			if i, esc, err = s.str(i); err != nil {
+				return i, err
+			}
+		}
+		nameEnd := i
+		i = skipWS(buf, i)
 		if i >= len(buf) || buf[i] != ':' {
 			return i, s.unexpected(i, "after object key")
 		}
 		i = skipWS(buf, i+1)
 		var m uint8
-		if active != 0 {
-			m = s.match(active, depth-1, buf[nameStart+1:nameEnd-1], esc)
-			active &^= m // first occurrence wins
-		}
-		if m != 0 {
-			i, err = s.claim(i, depth, m)
+		if short {
+			m = s.matchShort(active, depth-1, x, n)
 		} else {
+			m = s.match(active, depth-1, buf[nameStart+1:nameEnd-1], esc)
+		}
+		active &^= m // first occurrence wins
+		switch {
+		case m != 0:
+			i, err = s.claim(i, depth, m)
+		case i < len(buf) && buf[i] == '"':
+			i, _, err = s.str(i)
+		default:
 			i, err = s.value(i, depth)
 		}
 		if err != nil {
 			return i, err
 		}
-		i = skipWS(buf, i)
-		if i < len(buf) {
-			switch buf[i] {
-			case ',':
-				i = skipWS(buf, i+1)
-				continue
-			case '}':
-				return i + 1, nil
+		var more bool
+		if i, more, err = s.nextMember(i); err != nil || !more {
+			return i, err
+		}
+	}
+	return s.members(i, depth)
+}
+
+// members scans the members of the object at nesting depth depth from
+// buf[i], where a key is expected, to the closing '}', and returns the
+// offset just after it. None of the keys is looked for.
+//
+// This is where most of an event is scanned, so it is tuned for the common
+// case of plain strings: keys are first tried with closingQuote and string
+// values are scanned eight bytes at a time as in str, both inline; str is
+// called only for strings with other special bytes or near the end of buf
+// (and value for a value after whitespace). The result, errors included,
+// is the same as that of the general loop of object.
+func (s *scanner) members(i, depth int) (int, error) {
+	buf := s.buf
+	for {
+		if i >= len(buf) || buf[i] != '"' {
+			return i, s.unexpected(i, "looking for beginning of object key string")
+		}
+		var err error
+		// shortString, inline: closingQuote alone nearly fills the inlining
+		// budget, so a call to shortString would not be inlined.
+		done := false // the string was scanned inline
+		if i+8 < len(buf) {
+			var n int
+			if n, done = closingQuote(binary.LittleEndian.Uint64(buf[i+1 : i+9])); done {
+				i += n + 2
 			}
 		}
-		return i, s.unexpected(i, "after object key:value pair")
+		if !done {
+			if i, _, err = s.str(i); err != nil {
+				return i, err
+			}
+		}
+		if i = skipWS(buf, i); i >= len(buf) || buf[i] != ':' {
+			return i, s.unexpected(i, "after object key")
+		}
+		if i++; i < len(buf) && buf[i] == '"' {
+			// As str, eight bytes at a time, but inline: values are
+			// often longer than keys (timestamps, UUIDs).
+			done = false
+			for j := i + 1; j+8 <= len(buf); j += 8 {
+				x := binary.LittleEndian.Uint64(buf[j : j+8])
+				var n int
+				if n, done = closingQuote(x); done {
+					i = j + n + 1
+					break
+				}
+				if specialBytes(x) != 0 {
+					break
+				}
+			}
+			if !done {
+				if i, _, err = s.str(i); err != nil {
+					return i, err
+				}
+			}
+		} else if i, err = s.value(skipWS(buf, i), depth); err != nil {
+			return i, err
+		}
+		var more bool
+		if i, more, err = s.nextMember(i); err != nil || !more {
+			return i, err
+		}
 	}
+}
+
+// nextMember scans what follows a member's value at buf[i]: after a ',' it
+// returns the offset of the next key and true, after the closing '}' the
+// offset just after it and false.
+func (s *scanner) nextMember(i int) (int, bool, error) {
+	buf := s.buf
+	i = skipWS(buf, i)
+	if i < len(buf) && buf[i] == ',' {
+		return skipWS(buf, i+1), true, nil
+	}
+	if i < len(buf) && buf[i] == '}' {
+		return i + 1, false, nil
+	}
+	return i, false, s.unexpected(i, "after object key:value pair")
+}
+
+// shortString scans the string at buf[i] if it is one that closingQuote
+// can scan, short and plain: it returns the offset just after it and true,
+// or i and false. (It is too large to be inlined; members, the hot loop,
+// has its own copy.)
+func shortString(buf []byte, i int) (int, bool) {
+	if i+8 < len(buf) && buf[i] == '"' {
+		if n, ok := closingQuote(binary.LittleEndian.Uint64(buf[i+1 : i+9])); ok {
+			return i + n + 2, true
+		}
+	}
+	return i, false
 }
 
 // match returns the mask of the active fields whose name at index lvl of
@@ -153,33 +287,49 @@ func (s *scanner) match(active uint8, lvl int, name []byte, esc bool) uint8 {
 	return m
 }
 
+// matchShort is match for a name without escapes of n < 8 bytes, given as
+// the low n bytes of x (in little-endian order): it compares shortName
+// words rather than byte slices.
+func (s *scanner) matchShort(active uint8, lvl int, x uint64, n int) uint8 {
+	name := shortName(x, n)
+	var m uint8
+	for f := range s.fields {
+		if active&(1<<f) != 0 && s.fields[f].short[lvl] == name {
+			m |= 1 << f
+		}
+	}
+	return m
+}
+
 // claim scans the value at buf[i] of a key that matched the fields of mask
 // m in an object at depth depth: it records the value of fields whose path
 // ends here and descends into it for the others.
 func (s *scanner) claim(i, depth int, m uint8) (int, error) {
-	var leaf, cont uint8
+	var leaf uint8
 	for f := range s.fields {
-		if m&(1<<f) == 0 {
-			continue
-		}
 		if len(s.fields[f].path) == depth {
 			leaf |= 1 << f
-		} else {
-			cont |= 1 << f
 		}
 	}
+	leaf &= m
+	buf := s.buf
 	start := i
 	var esc bool
 	var err error
-	switch {
-	case i < len(s.buf) && s.buf[i] == '{':
-		i, err = s.object(i, depth+1, cont)
-	case i < len(s.buf) && s.buf[i] == '"':
-		i, esc, err = s.str(i)
-		s.shadow(cont, depth)
-	default:
-		i, err = s.value(i, depth)
-		s.shadow(cont, depth)
+	if i < len(buf) && buf[i] == '{' {
+		i, err = s.object(i, depth+1, m&^leaf)
+	} else {
+		var short bool
+		if i, short = shortString(buf, i); !short { // most ids and keys are short
+			if i < len(buf) && buf[i] == '"' {
+				i, esc, err = s.str(i)
+			} else {
+				i, err = s.value(i, depth)
+			}
+		}
+		if cont := m &^ leaf; cont != 0 {
+			s.shadow(cont, depth)
+		}
 	}
 	if err != nil {
 		return i, err
@@ -214,9 +364,12 @@ func (s *scanner) array(i, depth int) (int, error) {
 		return i + 1, nil
 	}
 	for {
-		var err error
-		if i, err = s.value(i, depth); err != nil {
-			return i, err
+		var short bool
+		if i, short = shortString(buf, i); !short { // as in members
+			var err error
+			if i, err = s.value(i, depth); err != nil {
+				return i, err
+			}
 		}
 		i = skipWS(buf, i)
 		if i < len(buf) {

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -43,5 +44,31 @@ func TestScanErrorPositions(t *testing.T) {
 	}
 	if want := "invalid character '}' looking for beginning of value"; se.msg != want {
 		t.Errorf("message = %q, want %q", se.msg, want)
+	}
+}
+
+// matchShort, which compares names packed into words, agrees with match for
+// every name without escapes of fewer than 8 bytes.
+func TestMatchShort(t *testing.T) {
+	p := newTestParser(t, func(c *Config) { c.KeyField, c.IDField = "device.abcdefg", "a.abcdefgh" })
+	s := scanner{fields: p.fields}
+	names := []string{"", "a", "b", "ab", "device", "devic", "device\x00", "abcdefg", "abcdef", "bcdefg", "abcdefh"}
+	for lvl := range 2 {
+		for _, name := range names {
+			var w [8]byte
+			copy(w[:], name)
+			// Whatever follows the name in the word must not matter.
+			w[len(name)] = '"'
+			for k := len(name) + 1; k < 8; k++ {
+				w[k] = 'x'
+			}
+			x := binary.LittleEndian.Uint64(w[:])
+			for active := range uint8(allFields + 1) {
+				got := s.matchShort(active, lvl, x, len(name))
+				if want := s.match(active, lvl, []byte(name), false); got != want {
+					t.Errorf("matchShort(%b, %d, %q) = %b, match says %b", active, lvl, name, got, want)
+				}
+			}
+		}
 	}
 }
