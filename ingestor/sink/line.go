@@ -35,6 +35,13 @@ type Line struct {
 // does not allocate when dst has room for the line. r.Data must be valid
 // JSON; an empty r.Data is written as null.
 func AppendLine(dst []byte, partition, shard int, r *Record) []byte {
+	var tc timeCache
+	return appendLine(dst, partition, shard, r, &tc)
+}
+
+// appendLine is AppendLine with a cache of the formatted receive time,
+// which the records of a batch mostly share.
+func appendLine(dst []byte, partition, shard int, r *Record, tc *timeCache) []byte {
 	dst = append(dst, `{"id":`...)
 	dst = appendQuoted(dst, r.ID)
 	dst = append(dst, `,"key":`...)
@@ -48,11 +55,65 @@ func AppendLine(dst []byte, partition, shard int, r *Record) []byte {
 	dst = append(dst, `,"epoch":`...)
 	dst = strconv.AppendUint(dst, r.Epoch, 10)
 	dst = append(dst, `,"received_at":"`...)
-	dst = time.Unix(0, r.ReceivedAt).UTC().AppendFormat(dst, time.RFC3339Nano)
+	dst = tc.append(dst, r.ReceivedAt)
 	dst = append(dst, `","event":`...)
 	dst = appendEvent(dst, r.Data)
 	return append(dst, "}\n"...)
 }
+
+// timeCache formats Unix nanosecond times as time.RFC3339Nano in UTC does,
+// keeping the date and seconds of the last call: formatting them is most of
+// the cost, and consecutive records mostly share them.
+type timeCache struct {
+	sec    int64
+	valid  bool
+	n      int      // length of prefix
+	prefix [48]byte // sec formatted as "2006-01-02T15:04:05"
+}
+
+// append appends unixNano formatted as time.RFC3339Nano in UTC: the
+// fraction of a second without trailing zeros (none if zero), then "Z".
+func (c *timeCache) append(dst []byte, unixNano int64) []byte {
+	sec, nsec := unixNano/1e9, unixNano%1e9
+	if nsec < 0 {
+		sec, nsec = sec-1, nsec+1e9
+	}
+	if !c.valid || sec != c.sec {
+		c.n = len(time.Unix(sec, 0).UTC().AppendFormat(c.prefix[:0], "2006-01-02T15:04:05"))
+		c.sec, c.valid = sec, true
+	}
+	dst = append(dst, c.prefix[:c.n]...)
+	if nsec != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		u := uint32(nsec) // below 1e9
+		frac[9] = byte('0' + u%10)
+		u /= 10
+		for i := 7; i >= 1; i -= 2 { // two digits per (32-bit) division
+			d := u % 100
+			u /= 100
+			frac[i], frac[i+1] = digitPairs[2*d], digitPairs[2*d+1]
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		dst = append(dst, frac[:n]...)
+	}
+	return append(dst, 'Z')
+}
+
+// digitPairs holds "00" to "99".
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
 
 // ParseLine decodes one line written by [AppendLine], with or without its
 // trailing newline.

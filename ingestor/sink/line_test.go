@@ -3,6 +3,8 @@ package sink
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -210,4 +212,28 @@ func FuzzAppendLine(f *testing.F) {
 			t.Errorf("received_at %d became %d", at, l.ReceivedAt.UnixNano())
 		}
 	})
+}
+
+// TestTimeCacheMatchesRFC3339Nano checks the cached formatter against
+// time.RFC3339Nano for edge cases and random times, reusing one cache so
+// that both the cached and the fresh prefix paths run.
+func TestTimeCacheMatchesRFC3339Nano(t *testing.T) {
+	cases := []int64{
+		0, 1, -1, 999_999_999, 1_000_000_000, -1_000_000_000, -999_999_999,
+		1_795_768_293_000_000_000, 1_795_768_293_100_000_000, 1_795_768_293_123_456_789,
+		1_795_768_293_123_456_780, 1_795_768_293_000_000_001,
+		math.MaxInt64, math.MinInt64, math.MinInt64 + 1,
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 10000 {
+		base := int64(1_795_768_293) + rng.Int64N(3)
+		cases = append(cases, base*1e9+rng.Int64N(1e9), rng.Int64(), -rng.Int64())
+	}
+	var tc timeCache
+	for _, n := range cases {
+		want := time.Unix(0, n).UTC().Format(time.RFC3339Nano)
+		if got := string(tc.append(nil, n)); got != want {
+			t.Fatalf("timeCache.append(%d) = %q, want %q", n, got, want)
+		}
+	}
 }

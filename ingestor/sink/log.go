@@ -75,8 +75,9 @@ func (l *Log) putBuffer(bp *[]byte) {
 
 // appendBatch appends the lines of every record of b to dst.
 func appendBatch(dst []byte, b Batch) []byte {
+	var tc timeCache
 	for i := range b.Records {
-		dst = AppendLine(dst, b.Partition, b.Shard, &b.Records[i])
+		dst = appendLine(dst, b.Partition, b.Shard, &b.Records[i], &tc)
 	}
 	return dst
 }
