@@ -76,11 +76,13 @@ func align(n int) int { return (n + frameAlign - 1) &^ (frameAlign - 1) }
 func appendRecordFrame(buf []byte, r *Record, index uint64) []byte {
 	start := len(buf)
 	n := r.payloadLen()
-	buf = grow(buf, frameLen(n))
+	buf = extend(buf, frameLen(n))
 	f := buf[start:]
+	clearReserved(f, n)
 	binary.LittleEndian.PutUint32(f[0:], uint32(n)) // bounded by validate and MaxRecordBytes
 	f[4] = frameTypeRecord
 	p := f[frameHeaderSize:]
+	p[30], p[31] = 0, 0 // reserved
 	binary.LittleEndian.PutUint64(p[0:], index)
 	binary.LittleEndian.PutUint64(p[8:], r.Epoch)
 	binary.LittleEndian.PutUint64(p[16:], uint64(r.ReceivedAt)) // two's complement round-trips
@@ -102,8 +104,9 @@ func appendCommitFrame(buf []byte, groupStart int, segOffset int64, lastIndex ui
 	sum := crc32.Checksum(group, castagnoli)
 	groupLen := len(group)
 	start := len(buf)
-	buf = grow(buf, frameLen(commitPayloadSize))
+	buf = extend(buf, frameLen(commitPayloadSize))
 	f := buf[start:]
+	clearReserved(f, commitPayloadSize)
 	binary.LittleEndian.PutUint32(f[0:], commitPayloadSize)
 	f[4] = frameTypeCommit
 	p := f[frameHeaderSize:]
@@ -115,16 +118,22 @@ func appendCommitFrame(buf []byte, groupStart int, segOffset int64, lastIndex ui
 	return buf
 }
 
-// grow extends buf by n zero bytes.
-func grow(buf []byte, n int) []byte {
+// extend extends buf by n bytes of unspecified content.
+func extend(buf []byte, n int) []byte {
 	if cap(buf)-len(buf) < n {
 		nb := make([]byte, len(buf), 2*cap(buf)+n)
 		copy(nb, buf)
 		buf = nb
 	}
-	buf = buf[:len(buf)+n]
-	clear(buf[len(buf)-n:])
-	return buf
+	return buf[:len(buf)+n]
+}
+
+// clearReserved zeroes the reserved bytes of the frame header at f and the
+// padding after its payload of n bytes: the bytes that encoding does not
+// write.
+func clearReserved(f []byte, n int) {
+	f[5], f[6], f[7] = 0, 0, 0
+	clear(f[frameHeaderSize+n : frameLen(n)])
 }
 
 // sealFrame writes the CRC of a frame whose header and payload are in place.

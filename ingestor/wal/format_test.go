@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"hash/crc32"
+	"strings"
 	"testing"
 )
 
@@ -32,6 +33,23 @@ func TestRecordFrameRoundTrip(t *testing.T) {
 	if got.Index != r.Index || got.Epoch != r.Epoch || got.ReceivedAt != r.ReceivedAt || got.Slot != r.Slot ||
 		got.ID != r.ID || !bytes.Equal(got.Key, r.Key) || !bytes.Equal(got.Data, r.Data) {
 		t.Fatalf("decoded %+v, want %+v", got, r)
+	}
+}
+
+// TestFramesIgnoreReusedBufferContent checks that frames appended into a
+// buffer whose spare capacity holds old bytes (as pooled group buffers do)
+// are byte for byte those appended into a fresh buffer: encoding writes or
+// zeroes every byte, padding and reserved fields included.
+func TestFramesIgnoreReusedBufferContent(t *testing.T) {
+	for id := range 8 { // ids of 8 lengths: every padding length
+		r := rec(id * 1111)
+		r.ID = strings.Repeat("i", id)
+		want := appendCommitFrame(appendRecordFrame(nil, &r, 7), 0, 64, 7)
+		dirty := bytes.Repeat([]byte{0xa5}, 2*len(want))
+		got := appendCommitFrame(appendRecordFrame(dirty[:0], &r, 7), 0, 64, 7)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("id %q: frames in a reused buffer differ:\n got %x\nwant %x", r.ID, got, want)
+		}
 	}
 }
 

@@ -51,10 +51,12 @@ func (r *Reader) Next(maxRecords, maxBytes int) ([]Record, error) {
 		j--
 	}
 	end := seg.frameEnd(j)
-	r.buf = grow(r.buf[:0], int(end-start))
-	if _, err := seg.file.ReadAt(r.buf, start); err != nil && !errors.Is(err, io.EOF) {
+	r.buf = extend(r.buf[:0], int(end-start))
+	n, err := seg.file.ReadAt(r.buf, start)
+	if err != nil && !errors.Is(err, io.EOF) {
 		return r.recs, fmt.Errorf("while reading segment %d at offset %d: %w", seg.seq, start, err)
 	}
+	clear(r.buf[n:]) // a short read must not leave bytes of an earlier one
 	want := r.next
 	for off := 0; off < len(r.buf) && want <= seg.base+j; {
 		f, err := parseFrame(r.buf[off:])

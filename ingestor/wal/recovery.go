@@ -359,9 +359,11 @@ func segmentBytes(f walfs.File, size int64, buf []byte) (data []byte, release fu
 			return data, release, buf, nil
 		}
 	}
-	buf = grow(buf[:0], int(size))
-	if _, err := f.ReadAt(buf, 0); err != nil && !errors.Is(err, io.EOF) {
+	buf = extend(buf[:0], int(size))
+	n, err := f.ReadAt(buf, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, nil, buf, err
 	}
+	clear(buf[n:]) // a short read must not leave bytes of an earlier one
 	return buf, func() error { return nil }, buf, nil
 }

@@ -5,6 +5,10 @@ import (
 	"time"
 )
 
+// offsetsHint is the record frame size a new segment's offsets are
+// preallocated for.
+const offsetsHint = 256
+
 // run is the writer: it takes groups in order, writes each with one
 // WriteAt, syncs it (durable mode) and wakes its appenders. In buffered mode
 // it also syncs every SyncInterval.
@@ -202,7 +206,10 @@ func (w *WAL) segmentFor(g *group) (*segment, error) {
 		return nil, err
 	}
 	seg := &segment{seq: s.seq, base: g.first, name: segmentName(w.cfg.Dir, s.seq), file: s.file,
-		capacity: w.cfg.SegmentBytes, end: segmentHeaderSize}
+		capacity: w.cfg.SegmentBytes, end: segmentHeaderSize,
+		// Room for the offsets of records of about 256 bytes (1.6% of the
+		// segment), so that appends rarely copy the slice as it grows.
+		offsets: make([]uint32, 0, w.cfg.SegmentBytes/offsetsHint)}
 	if segmentHeaderSize+need > seg.capacity {
 		seg.capacity = segmentHeaderSize + need
 		if err := s.file.Allocate(seg.capacity); err != nil {
