@@ -19,6 +19,32 @@ const maxRouteAttempts = 3
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// maxPooledSlice is the capacity of the largest slice kept for reuse.
+const maxPooledSlice = 16 << 10
+
+// slicePool pools slices of T of up to maxPooledSlice elements.
+type slicePool[T any] struct{ pool sync.Pool }
+
+// get returns a pooled slice of length n (new if none is large enough).
+func (p *slicePool[T]) get(n int) *[]T {
+	if s, ok := p.pool.Get().(*[]T); ok && cap(*s) >= n {
+		*s = (*s)[:n]
+		return s
+	}
+	s := make([]T, n)
+	return &s
+}
+
+// put clears s, whose elements point into a request's body, and pools it.
+func (p *slicePool[T]) put(s *[]T) {
+	if cap(*s) > maxPooledSlice {
+		return
+	}
+	clear((*s)[:cap(*s)])
+	*s = (*s)[:0]
+	p.pool.Put(s)
+}
+
 // handleEvents is POST /v1/events.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if err := s.checkReady(); err != nil {
@@ -35,16 +61,21 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, toAPIError(err))
 		return
 	}
-	events, err := s.parser.ParseBytes(buf.Bytes(), r.Header.Get("Content-Type"))
+	ep := s.eventsPool.get(0)
+	defer s.eventsPool.put(ep)
+	events, err := s.parser.ParseBytesInto(*ep, buf.Bytes(), r.Header.Get("Content-Type"))
 	if err != nil {
 		writeError(w, toAPIError(err))
 		return
 	}
+	*ep = events // the parser's storage, if it needed more: pooled for the next request
 	s.m.eventsReceived.Add(float64(len(events)))
 	s.m.requestEvents.Observe(float64(len(events)))
 	rg := s.ring.Current()
 	now := s.now().UnixNano()
-	recs := make([]wal.Record, len(events))
+	rp := s.recordsPool.get(len(events))
+	defer s.recordsPool.put(rp)
+	recs := *rp
 	for i, e := range events {
 		recs[i] = wal.Record{Epoch: rg.Epoch, ReceivedAt: now, Slot: ring.Slot(e.Key), ID: e.ID, Key: e.Key, Data: e.Raw}
 	}
@@ -60,11 +91,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	s.m.eventsAccepted.Add(float64(len(recs)))
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)
-	out := buf.Bytes()[:0] // the records are copied into the logs by now
-	out = append(out, `{"accepted":`...)
-	out = strconv.AppendInt(out, int64(len(recs)), 10)
-	out = append(out, "}\n"...)
-	_, _ = w.Write(out)
+	var out [32]byte
+	body := append(strconv.AppendInt(append(out[:0], `{"accepted":`...), int64(len(recs)), 10), "}\n"...)
+	_, _ = w.Write(body) //nolint:gosec // G705 (taint through sync.Pool): the body is a number we format
 }
 
 // route appends every record to its owner under rg: this partition's share

@@ -18,6 +18,7 @@ import (
 	"github.com/eventingestor/eventingestor/ingestor/event"
 	"github.com/eventingestor/eventingestor/ingestor/partition"
 	"github.com/eventingestor/eventingestor/ingestor/ring"
+	"github.com/eventingestor/eventingestor/ingestor/wal"
 )
 
 // Options are the server's collaborators.
@@ -54,6 +55,11 @@ type Server struct {
 
 	shuttingDown atomic.Bool
 	inflight     atomic.Int64 // bytes of request bodies admitted
+
+	// Slices of a request that are dead once it is answered: the logs and
+	// the forwarder copy records before Append or forward returns.
+	eventsPool  slicePool[event.Event]
+	recordsPool slicePool[wal.Record]
 }
 
 // New builds a server; Serve runs it.
