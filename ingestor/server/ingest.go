@@ -136,46 +136,83 @@ func (s *Server) routeOnce(ctx context.Context, rg ring.Ring, recs []wal.Record)
 		}
 		return nil, nil
 	}
-	shares := map[int][]wal.Record{}
-	for _, r := range recs {
-		o := rg.Owner(r.Slot)
-		shares[o] = append(shares[o], r)
-	}
+	split := s.recordsPool.get(len(recs))
+	defer s.recordsPool.put(split)
+	shares := splitByOwner(rg, recs, *split)
 	type result struct {
-		owner int
+		share share
 		err   error
 	}
-	batches := map[int]*fwdBatch{}
+	type pending struct {
+		share share
+		batch *fwdBatch
+	}
 	var results []result
-	for o, share := range shares {
-		if o == s.cfg.Partition {
+	var waits []pending
+	var local *share
+	for i := range shares {
+		sh := shares[i]
+		if sh.owner == s.cfg.Partition {
+			local = &shares[i]
 			continue
 		}
-		b, err := s.fwd.forward(o, rg, share)
+		b, err := s.fwd.forward(sh.owner, rg, sh.recs)
 		if err != nil {
-			results = append(results, result{o, err})
+			results = append(results, result{sh, err})
 			continue
 		}
-		batches[o] = b
+		waits = append(waits, pending{sh, b})
 	}
-	if local, ok := shares[s.cfg.Partition]; ok {
-		results = append(results, result{s.cfg.Partition, s.appendLocal(ctx, local)})
+	if local != nil {
+		results = append(results, result{*local, s.appendLocal(ctx, local.recs)})
 	}
-	for o, b := range batches {
-		results = append(results, result{o, b.wait(ctx)})
+	for _, w := range waits {
+		results = append(results, result{w.share, w.batch.wait(ctx)})
 	}
-	var failed []wal.Record
+	var failed []wal.Record // a copy: split's storage is pooled again on return
 	var first error
 	for _, res := range results {
 		if res.err == nil {
 			continue
 		}
-		failed = append(failed, shares[res.owner]...)
+		failed = append(failed, res.share.recs...)
 		if _, stale := staleRing(res.err); first == nil || stale {
 			first = res.err
 		}
 	}
 	return failed, first
+}
+
+// share is the records of one owner.
+type share struct {
+	owner int
+	recs  []wal.Record
+}
+
+// splitByOwner groups recs by their owner under rg, keeping their order
+// within each owner, into dst (of recs' length), and returns the shares in
+// order of owner. Every owner must be in 0..rg.Partitions-1.
+func splitByOwner(rg ring.Ring, recs, dst []wal.Record) []share {
+	owners := make([]int32, len(recs))
+	next := make([]int, rg.Partitions+1) // per owner: where its next record goes
+	for i := range recs {
+		o := rg.Owner(recs[i].Slot)
+		owners[i] = int32(o) // below MaxPartitions
+		next[o+1]++
+	}
+	var shares []share
+	for o := range rg.Partitions {
+		if n := next[o+1]; n > 0 {
+			shares = append(shares, share{owner: o, recs: dst[next[o] : next[o]+n]})
+		}
+		next[o+1] += next[o]
+	}
+	for i := range recs {
+		o := owners[i]
+		dst[next[o]] = recs[i]
+		next[o]++
+	}
+	return shares
 }
 
 // appendTo appends recs, all owned by owner, locally or by forwarding.

@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/eventingestor/eventingestor/ingestor/ring"
-	"github.com/eventingestor/eventingestor/ingestor/wal"
 )
 
 // handleRecords is POST /internal/v1/records: records forwarded by another
@@ -42,7 +41,10 @@ func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Status: http.StatusBadRequest, Reason: ReasonBadRequest, Message: "while reading forwarded records: " + err.Error()})
 		return
 	}
-	recs, err := decodeRecords(make([]wal.Record, 0, 64), buf.Bytes())
+	rp := s.recordsPool.get(0)
+	defer s.recordsPool.put(rp)
+	recs, err := decodeRecords(*rp, buf.Bytes())
+	*rp = recs // pooled with its storage, grown or not
 	if err != nil {
 		writeError(w, &apiError{Status: http.StatusBadRequest, Reason: ReasonBadRequest, Message: err.Error()})
 		return

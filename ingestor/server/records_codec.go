@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/eventingestor/eventingestor/ingestor/wal"
 )
@@ -27,6 +28,11 @@ const (
 
 // appendRecords encodes recs onto dst.
 func appendRecords(dst []byte, recs []wal.Record) []byte {
+	n := 0
+	for i := range recs {
+		n += recordHeaderLen + len(recs[i].ID) + len(recs[i].Key) + len(recs[i].Data)
+	}
+	dst = slices.Grow(dst, n) // at most one copy of dst per call
 	for i := range recs {
 		r := &recs[i]
 		n := recordHeaderLen - 4 + len(r.ID) + len(r.Key) + len(r.Data)
