@@ -66,7 +66,7 @@ type WAL struct {
 	changedMu sync.Mutex
 	changed   chan struct{} // closed when durable advances
 
-	bufs sync.Pool // group buffers of MaxGroupBytes
+	bufs sync.Pool // *groupBuffers of MaxGroupBytes
 
 	// The per-group counters, labelled once.
 	appendedRecords, appendedBytes, groupCommits prometheus.Counter
@@ -280,8 +280,10 @@ func (w *WAL) enqueue(recs []Record, size int) (*group, uint64, error) {
 	}
 	g := w.open
 	if g == nil || (len(g.buf) > 0 && len(g.buf)+size > w.cfg.MaxGroupBytes) {
+		bufs := w.groupBuffers(size)
 		g = &group{
-			buf:     w.groupBuf(size),
+			buf:     bufs.buf,
+			recOff:  bufs.recOff,
 			first:   w.nextIndex,
 			started: time.Now(), // real time: MaxWait is measured with real timers
 			done:    make(chan struct{}),
@@ -307,22 +309,28 @@ func (w *WAL) enqueue(recs []Record, size int) (*group, uint64, error) {
 	return g, last, nil
 }
 
-// groupBuf returns an empty buffer for a group whose first append is size
-// bytes: a pooled one of MaxGroupBytes, so that appends copy each record
-// once instead of again at every growth.
-func (w *WAL) groupBuf(size int) []byte {
-	if size <= w.cfg.MaxGroupBytes {
-		if b, ok := w.bufs.Get().(*[]byte); ok {
-			return (*b)[:0]
-		}
-		return make([]byte, 0, w.cfg.MaxGroupBytes+frameLen(commitPayloadSize))
-	}
-	return make([]byte, 0, size+frameLen(commitPayloadSize))
+// groupBuffers are the buffers of a group, pooled once it is written.
+type groupBuffers struct {
+	buf    []byte
+	recOff []uint32
 }
 
-// releaseGroupBuf returns a written group's buffer to the pool.
-func (w *WAL) releaseGroupBuf(b []byte) {
-	if cap(b) == w.cfg.MaxGroupBytes+frameLen(commitPayloadSize) {
+// groupBuffers returns empty buffers for a group whose first append is
+// size bytes: pooled ones, whose buf has room for MaxGroupBytes, so that
+// appends copy each record once instead of again at every growth.
+func (w *WAL) groupBuffers(size int) groupBuffers {
+	if size <= w.cfg.MaxGroupBytes {
+		if b, ok := w.bufs.Get().(*groupBuffers); ok {
+			return groupBuffers{buf: b.buf[:0], recOff: b.recOff[:0]}
+		}
+		return groupBuffers{buf: make([]byte, 0, w.cfg.MaxGroupBytes+frameLen(commitPayloadSize))}
+	}
+	return groupBuffers{buf: make([]byte, 0, size+frameLen(commitPayloadSize))}
+}
+
+// releaseGroupBuffers returns a written group's buffers to the pool.
+func (w *WAL) releaseGroupBuffers(b groupBuffers) {
+	if cap(b.buf) == w.cfg.MaxGroupBytes+frameLen(commitPayloadSize) {
 		w.bufs.Put(&b)
 	}
 }

@@ -128,10 +128,10 @@ func (w *WAL) write(g *group) {
 	w.appendedBytes.Add(float64(len(g.buf)))
 	w.groupCommits.Inc()
 	w.m.groupRecords.Observe(float64(n))
-	buf := g.buf
-	g.buf = nil
+	bufs := groupBuffers{buf: g.buf, recOff: g.recOff}
+	g.buf, g.recOff = nil, nil
 	close(g.done)
-	w.releaseGroupBuf(buf)
+	w.releaseGroupBuffers(bufs)
 }
 
 func (w *WAL) sync(seg *segment) error {
