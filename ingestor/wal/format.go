@@ -206,25 +206,33 @@ func recordIndex(p []byte) uint64 { return binary.LittleEndian.Uint64(p[0:]) }
 
 // decodeRecord decodes a record payload; ID is copied, Key and Data alias p.
 func decodeRecord(p []byte) (Record, error) {
+	r, id, err := decodeRecordView(p)
+	r.ID = string(id)
+	return r, err
+}
+
+// decodeRecordView is decodeRecord leaving ID empty and returning the id's
+// bytes, within p, instead: a caller decoding many records can make one
+// string of all their ids.
+func decodeRecordView(p []byte) (r Record, id []byte, err error) {
 	if len(p) < recordHeaderSize {
-		return Record{}, errRecordTooShort
+		return Record{}, nil, errRecordTooShort
 	}
 	idLen := int(binary.LittleEndian.Uint16(p[26:]))
 	keyLen := int(binary.LittleEndian.Uint16(p[28:]))
 	if recordHeaderSize+idLen+keyLen > len(p) {
-		return Record{}, fmt.Errorf("record fields (id %d, key %d bytes) exceed its payload of %d bytes", idLen, keyLen, len(p))
+		return Record{}, nil, fmt.Errorf("record fields (id %d, key %d bytes) exceed its payload of %d bytes", idLen, keyLen, len(p))
 	}
 	o := recordHeaderSize
-	r := Record{
+	r = Record{
 		Index:      binary.LittleEndian.Uint64(p[0:]),
 		Epoch:      binary.LittleEndian.Uint64(p[8:]),
 		ReceivedAt: int64(binary.LittleEndian.Uint64(p[16:])), // two's complement round-trips
 		Slot:       binary.LittleEndian.Uint16(p[24:]),
-		ID:         string(p[o : o+idLen]),
 		Key:        p[o+idLen : o+idLen+keyLen],
 		Data:       p[o+idLen+keyLen:],
 	}
-	return r, nil
+	return r, p[o : o+idLen], nil
 }
 
 // commit is a decoded commit payload.

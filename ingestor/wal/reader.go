@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 )
 
 // Reader reads durable records in order from a position. It is not safe
@@ -14,6 +15,7 @@ type Reader struct {
 	next uint64
 	buf  []byte
 	recs []Record
+	ids  [][]byte // ids of recs, in buf, until setIDs
 }
 
 // NewReader returns a Reader positioned at index from.
@@ -32,7 +34,7 @@ func (r *Reader) Seek(index uint64) { r.next = index }
 // ErrCorrupt; a position before the first record still in the log is
 // ErrOutOfRange.
 func (r *Reader) Next(maxRecords, maxBytes int) ([]Record, error) {
-	r.recs = r.recs[:0]
+	r.recs, r.ids = r.recs[:0], r.ids[:0]
 	durable := r.w.durable.Load()
 	if r.next > durable || maxRecords <= 0 {
 		return r.recs, nil
@@ -67,7 +69,7 @@ func (r *Reader) Next(maxRecords, maxBytes int) ([]Record, error) {
 		if f.typ != frameTypeRecord {
 			continue
 		}
-		rec, err := decodeRecord(f.payload)
+		rec, id, err := decodeRecordView(f.payload)
 		if err == nil && rec.Index != want {
 			err = fmt.Errorf("record index %d, want %d", rec.Index, want)
 		}
@@ -75,10 +77,33 @@ func (r *Reader) Next(maxRecords, maxBytes int) ([]Record, error) {
 			return r.recs[:0], &CorruptionError{File: seg.name, Offset: start + int64(off-f.size), Reason: err.Error()}
 		}
 		r.recs = append(r.recs, rec)
+		r.ids = append(r.ids, id)
 		want++
 	}
 	r.next = want
+	r.setIDs()
 	return r.recs, nil
+}
+
+// setIDs sets the ID of each record read from the ids it collected, with
+// one string for all of them rather than one per record.
+func (r *Reader) setIDs() {
+	n := 0
+	for _, id := range r.ids {
+		n += len(id)
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	for _, id := range r.ids {
+		sb.Write(id)
+	}
+	all, off := sb.String(), 0
+	for i, id := range r.ids {
+		r.recs[i].ID = all[off : off+len(id)]
+		off += len(id)
+	}
+	clear(r.ids) // they point into buf
+	r.ids = r.ids[:0]
 }
 
 // segmentOf finds the segment holding index; segMu must be held.

@@ -61,6 +61,31 @@ func TestReaderLimits(t *testing.T) {
 	}
 }
 
+// TestReaderIDsOutliveTheNextCall checks that the ids of a batch (one
+// string for the batch) stay intact after later calls reuse the reader's
+// buffers, and that each record has its own id.
+func TestReaderIDsOutliveTheNextCall(t *testing.T) {
+	w := openMem(t, walfs.NewMem(), testConfig())
+	defer func() { _ = w.Close() }()
+	appendN(t, w, 0, 40)
+	r := w.NewReader(1)
+	var ids []string
+	for len(ids) < 40 {
+		recs, err := r.Next(7, 1<<20)
+		if err != nil || len(recs) == 0 {
+			t.Fatalf("Next = %d records, %v", len(recs), err)
+		}
+		for _, rc := range recs {
+			ids = append(ids, rc.ID)
+		}
+	}
+	for i, id := range ids {
+		if want := rec(i).ID; id != want {
+			t.Fatalf("record %d: id %q after later reads, want %q", i+1, id, want)
+		}
+	}
+}
+
 func TestGroupCommitSharesSyncs(t *testing.T) {
 	fsys := walfs.NewMem()
 	cfg := testConfig()
