@@ -136,11 +136,13 @@ bench: ## Run the Go benchmarks (measurements, not pass/fail).
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./ingestor/...
 
 .PHONY: bench-http
-bench-http: build ## Ingest over HTTP vs a bare handler, 1 and 3 partitions, batch 1 and 100 (ratios, not pass/fail).
+bench-http: build ## Ingest over HTTP vs a bare handler, 1 and 3 partitions, batch 1 and 100, 2,000 senders (ratios, not pass/fail).
 	hack/bench-http.sh 1 1
-	hack/bench-http.sh 1 100 --concurrency 200 --events 2000000
+	hack/bench-http.sh 1 100 --events 4000000
 	hack/bench-http.sh 3 1
-	hack/bench-http.sh 3 100 --concurrency 200 --events 2000000
+	hack/bench-http.sh 3 100 --events 4000000
+	@echo "== the same 100-event batches from 200 senders instead of 2,000:"
+	hack/bench-http.sh 1 100 --concurrency 200 --events 4000000
 
 ##@ Local Kubernetes and end to end (root; see hack/local-k8s/lib.sh for what they touch)
 
