@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eventingestor/eventingestor/ingestor/ring"
@@ -36,6 +37,64 @@ type forwarder struct {
 
 	mu    sync.Mutex
 	peers map[int]*peer
+	bufs  sync.Pool // *[]byte: batch buffers, at most maxPooledBuffer
+}
+
+// getBuf returns an empty batch buffer, pooled if one is free.
+func (f *forwarder) getBuf() []byte {
+	if b, ok := f.bufs.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return nil
+}
+
+// putBuf pools a batch buffer that no request body reads any more.
+func (f *forwarder) putBuf(b []byte) {
+	if cap(b) <= maxPooledBuffer {
+		f.bufs.Put(&b)
+	}
+}
+
+// sharedBuf is the body of one forward request: a buffer read by the
+// request's body and by any copy the transport makes to retry it
+// (GetBody). The transport may close a body after Do returns, so the
+// buffer goes back to the pool only once the sender and every reader
+// are done with it (a reader never closed just leaves it to the GC).
+type sharedBuf struct {
+	buf     []byte
+	refs    atomic.Int32
+	release func([]byte)
+}
+
+// newSharedBuf returns a sharedBuf holding one reference, the sender's.
+func newSharedBuf(buf []byte, release func([]byte)) *sharedBuf {
+	s := &sharedBuf{buf: buf, release: release}
+	s.refs.Store(1)
+	return s
+}
+
+// reader returns a new body reading the buffer; closing it drops its reference.
+func (s *sharedBuf) reader() io.ReadCloser {
+	s.refs.Add(1)
+	return &sharedBufReader{Reader: bytes.NewReader(s.buf), s: s}
+}
+
+// unref drops a reference and releases the buffer with the last one.
+func (s *sharedBuf) unref() {
+	if s.refs.Add(-1) == 0 {
+		s.release(s.buf)
+	}
+}
+
+type sharedBufReader struct {
+	*bytes.Reader
+	s    *sharedBuf
+	once sync.Once
+}
+
+func (r *sharedBufReader) Close() error {
+	r.once.Do(r.s.unref)
+	return nil
 }
 
 func newForwarder(cfg ForwardConfig, self int, peerOf func(int) string, log *slog.Logger, m *metrics) *forwarder {
@@ -111,7 +170,7 @@ func (p *peer) add(rg ring.Ring, recs []wal.Record) (*fwdBatch, error) {
 	}
 	b := p.open
 	if b == nil || b.ring != rg || len(b.buf) >= p.f.cfg.MaxBatchBytes {
-		b = &fwdBatch{ring: rg, done: make(chan struct{})}
+		b = &fwdBatch{ring: rg, done: make(chan struct{}), buf: p.f.getBuf()}
 		p.open = b
 		p.queued = append(p.queued, b)
 	}
@@ -149,9 +208,11 @@ func (p *peer) drain() {
 		p.mu.Unlock()
 		go func() {
 			defer func() { <-p.slots }()
+			n := len(b.buf)
 			b.err = p.send(b)
+			b.buf = nil // pooled again once the transport is done with it
 			p.mu.Lock()
-			p.bytes -= len(b.buf)
+			p.bytes -= n
 			p.mu.Unlock()
 			close(b.done)
 		}()
@@ -172,13 +233,17 @@ func (b *fwdBatch) wait(ctx context.Context) error {
 func (p *peer) send(b *fwdBatch) error {
 	start := time.Now()
 	rj, _ := json.Marshal(b.ring)
+	shared := newSharedBuf(b.buf, p.f.putBuf)
+	defer shared.unref()
 	// gosec's taint analysis (G704) follows request data through the
 	// server's sync.Pools to here; the URL is the peer's address from the
 	// configured template, never request data.
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, p.url, bytes.NewReader(b.buf)) //nolint:gosec // see above
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, p.url, shared.reader()) //nolint:gosec // see above
 	if err != nil {
 		return &peerError{Partition: p.id, Err: &apiError{Status: http.StatusInternalServerError, Reason: ReasonInternal, Message: err.Error()}}
 	}
+	req.ContentLength = int64(len(b.buf))
+	req.GetBody = func() (io.ReadCloser, error) { return shared.reader(), nil } // lets the transport retry on a stale connection
 	req.Header.Set("Content-Type", recordsContentType)
 	req.Header.Set(ringHeader, string(rj))
 	req.Header.Set(senderHeader, strconv.Itoa(p.f.self))

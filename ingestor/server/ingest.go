@@ -36,11 +36,13 @@ func (p *slicePool[T]) get(n int) *[]T {
 }
 
 // put clears s, whose elements point into a request's body, and pools it.
+// Only s[:len(s)] needs clearing: users write no element beyond the length
+// they get or append to, and the rest was cleared when a longer use ended.
 func (p *slicePool[T]) put(s *[]T) {
 	if cap(*s) > maxPooledSlice {
 		return
 	}
-	clear((*s)[:cap(*s)])
+	clear(*s)
 	*s = (*s)[:0]
 	p.pool.Put(s)
 }
@@ -65,6 +67,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	defer s.eventsPool.put(ep)
 	events, err := s.parser.ParseBytesInto(*ep, buf.Bytes(), r.Header.Get("Content-Type"))
 	if err != nil {
+		clear((*ep)[:cap(*ep)]) // the parser may have stored events before failing
 		writeError(w, toAPIError(err))
 		return
 	}
@@ -254,6 +257,12 @@ func (s *Server) admitBody(r *http.Request) (buf *bytes.Buffer, release func(), 
 	}
 	buf = bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
+	if r.ContentLength > 0 && r.ContentLength <= n {
+		// Room for the whole body, and for the read that finds its end
+		// (bytes.Buffer.ReadFrom wants MinRead free bytes), so that reading
+		// it copies it once.
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
 	return buf, func() {
 		if buf.Cap() <= maxPooledBuffer {
 			bufPool.Put(buf)

@@ -55,6 +55,7 @@ var errRecordsTruncated = errors.New("record extends past the end of the body")
 
 // decodeRecords decodes a forward body onto dst. Keys and data alias b.
 func decodeRecords(dst []wal.Record, b []byte) ([]wal.Record, error) {
+	dst = slices.Grow(dst, countRecords(b)) // one allocation at most, not one per doubling
 	for off := 0; off < len(b); {
 		if len(b)-off < recordHeaderLen {
 			return dst, fmt.Errorf("record at offset %d: %w", off, errRecordsTruncated)
@@ -78,4 +79,19 @@ func decodeRecords(dst []wal.Record, b []byte) ([]wal.Record, error) {
 		off = end
 	}
 	return dst, nil
+}
+
+// countRecords counts the records of a forward body by their lengths alone,
+// stopping at the first too short to be one (decodeRecords reports it), so
+// that the count is at most one per recordHeaderLen bytes of b.
+func countRecords(b []byte) int {
+	n := 0
+	for off := 0; len(b)-off >= recordHeaderLen; n++ {
+		l := int(binary.LittleEndian.Uint32(b[off:]))
+		if l < recordHeaderLen-4 {
+			break
+		}
+		off += 4 + l
+	}
+	return n
 }

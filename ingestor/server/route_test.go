@@ -1,6 +1,7 @@
 package server
 
 import (
+	"io"
 	"testing"
 
 	"github.com/eventingestor/eventingestor/ingestor/ring"
@@ -70,5 +71,28 @@ func TestRecordsCodecRoundTrip(t *testing.T) {
 	}
 	if _, err := decodeRecords(nil, body[:len(body)-1]); err == nil {
 		t.Error("a truncated body decoded without error")
+	}
+}
+
+// TestSharedBufReleasedAfterLastReader checks that a forward body's buffer
+// is released once, only after the sender and every reader (the request's
+// body and the transport's retry copies) are done with it.
+func TestSharedBufReleasedAfterLastReader(t *testing.T) {
+	released := 0
+	s := newSharedBuf([]byte("records"), func([]byte) { released++ })
+	r1, r2 := s.reader(), s.reader()
+	s.unref() // the sender is done, the transport is not
+	if err := r1.Close(); err != nil || released != 0 {
+		t.Fatalf("released %d times with a reader still open (close: %v)", released, err)
+	}
+	b, err := io.ReadAll(r2)
+	if err != nil || string(b) != "records" {
+		t.Fatalf("reader read %q, %v", b, err)
+	}
+	_ = r2.Close()
+	_ = r2.Close() // a second Close must not drop another reference
+	_ = r1.Close()
+	if released != 1 {
+		t.Fatalf("released %d times, want once after the last reader", released)
 	}
 }
