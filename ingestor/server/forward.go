@@ -98,6 +98,10 @@ func (r *sharedBufReader) Close() error {
 }
 
 func newForwarder(cfg ForwardConfig, self int, peerOf func(int) string, log *slog.Logger, m *metrics) *forwarder {
+	// HTTP/1.1 only (no ForceAttemptHTTP2, plain http): batch buffers are
+	// pooled once the transport has closed the request bodies reading them
+	// (see sharedBuf), and the HTTP/2 client may read a body after closing
+	// it (golang/go#71782). Stop pooling before enabling HTTP/2 here.
 	tr := &http.Transport{
 		Proxy:               nil, // never through a proxy: peers are in-cluster
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,

@@ -57,14 +57,9 @@ var errRecordsTruncated = errors.New("record extends past the end of the body")
 func decodeRecords(dst []wal.Record, b []byte) ([]wal.Record, error) {
 	dst = slices.Grow(dst, countRecords(b)) // one allocation at most, not one per doubling
 	for off := 0; off < len(b); {
-		if len(b)-off < recordHeaderLen {
-			return dst, fmt.Errorf("record at offset %d: %w", off, errRecordsTruncated)
-		}
 		h := b[off:]
-		n := int(binary.LittleEndian.Uint32(h[0:]))
-		end := off + 4 + n
-		idLen, keyLen := int(binary.LittleEndian.Uint16(h[22:])), int(binary.LittleEndian.Uint16(h[24:]))
-		if n < recordHeaderLen-4+idLen+keyLen || end > len(b) {
+		size, idLen, keyLen, ok := recordSize(h)
+		if !ok {
 			return dst, fmt.Errorf("record at offset %d: %w", off, errRecordsTruncated)
 		}
 		p := recordHeaderLen
@@ -74,24 +69,38 @@ func decodeRecords(dst []wal.Record, b []byte) ([]wal.Record, error) {
 			Slot:       binary.LittleEndian.Uint16(h[20:]),
 			ID:         string(h[p : p+idLen]),
 			Key:        h[p+idLen : p+idLen+keyLen : p+idLen+keyLen],
-			Data:       h[p+idLen+keyLen : 4+n : 4+n],
+			Data:       h[p+idLen+keyLen : size : size],
 		})
-		off = end
+		off += size
 	}
 	return dst, nil
 }
 
-// countRecords counts the records of a forward body by their lengths alone,
-// stopping at the first too short to be one (decodeRecords reports it), so
-// that the count is at most one per recordHeaderLen bytes of b.
+// recordSize checks the header of the record at the start of h: it returns
+// the record's size, length field included, and its id and key lengths, or
+// false if the record does not fit in h or its fields do not fit in it.
+func recordSize(h []byte) (size, idLen, keyLen int, ok bool) {
+	if len(h) < recordHeaderLen {
+		return 0, 0, 0, false
+	}
+	n := int(binary.LittleEndian.Uint32(h[0:]))
+	idLen, keyLen = int(binary.LittleEndian.Uint16(h[22:])), int(binary.LittleEndian.Uint16(h[24:]))
+	if n < recordHeaderLen-4+idLen+keyLen || n > len(h)-4 {
+		return 0, 0, 0, false
+	}
+	return 4 + n, idLen, keyLen, true
+}
+
+// countRecords counts the records of a forward body that decodeRecords
+// will decode, stopping at the first bad one, so that a body costs no more
+// than its valid records.
 func countRecords(b []byte) int {
 	n := 0
-	for off := 0; len(b)-off >= recordHeaderLen; n++ {
-		l := int(binary.LittleEndian.Uint32(b[off:]))
-		if l < recordHeaderLen-4 {
-			break
+	for off := 0; ; n++ {
+		size, _, _, ok := recordSize(b[off:])
+		if !ok {
+			return n
 		}
-		off += 4 + l
+		off += size
 	}
-	return n
 }

@@ -72,6 +72,20 @@ func TestRecordsCodecRoundTrip(t *testing.T) {
 	if _, err := decodeRecords(nil, body[:len(body)-1]); err == nil {
 		t.Error("a truncated body decoded without error")
 	}
+	if n := countRecords(body); n != 2 {
+		t.Errorf("countRecords = %d, want 2", n)
+	}
+	// A record whose id and key would not fit in it ends the count: a
+	// bad body costs no more than its valid records.
+	bad := append(appendRecords(nil, recs[:1]), appendRecords(nil, recs)...)
+	first := len(appendRecords(nil, recs[:1]))
+	bad[first+22], bad[first+23] = 0xff, 0xff // id length 65535
+	if n := countRecords(bad); n != 1 {
+		t.Errorf("countRecords with a bad second record = %d, want 1", n)
+	}
+	if _, err := decodeRecords(nil, bad); err == nil {
+		t.Error("a record with an oversized id length decoded without error")
+	}
 }
 
 // TestSharedBufReleasedAfterLastReader checks that a forward body's buffer
