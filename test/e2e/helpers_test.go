@@ -28,6 +28,7 @@ import (
 
 	"github.com/eventingestor/eventingestor/api/v1alpha1"
 	"github.com/eventingestor/eventingestor/controllers"
+	ingestverify "github.com/eventingestor/eventingestor/ingestor/verify"
 )
 
 // suiteEnv is where the suite finds the cluster and its tools.
@@ -253,7 +254,7 @@ type benchResult struct {
 	EventsPerSec       float64
 	P50, P90, P99, Max time.Duration
 	Errors             string
-	Verify             *verifyReport
+	Verify             *ingestverify.Report
 	VerifyOutput       string
 	VerifyExitErr      error
 }
@@ -377,28 +378,10 @@ func parseBench(r *benchResult) error {
 	return nil
 }
 
-// verifyReport is the JSON report of `eventingestor verify --json`.
-type verifyReport struct {
-	RunID         string            `json:"run_id"`
-	Acknowledged  int               `json:"acknowledged"`
-	Found         int               `json:"found"`
-	RunLines      int64             `json:"run_lines"`
-	OtherLines    int64             `json:"other_lines"`
-	SinkFiles     int               `json:"sink_files"`
-	Lost          int               `json:"lost"`
-	LostIDs       []string          `json:"lost_examples"`
-	Duplicates    int64             `json:"duplicates"`
-	Reordered     int               `json:"reordered"`
-	Reorders      []json.RawMessage `json:"reordered_examples"`
-	Unrecorded    int64             `json:"unrecorded"`
-	KeyMismatches int64             `json:"key_mismatches"`
-	Reads         int               `json:"reads"`
-}
-
 // verify runs `eventingestor verify` over the sink files under sinkDir
 // against the bench's record and fails the spec on any lost or reordered
 // event.
-func verify(r *benchResult, sinkDir string) *verifyReport {
+func verify(r *benchResult, sinkDir string) *ingestverify.Report {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, env.Binary, "verify", "--sink-dir", sinkDir, "--record", r.Record,
@@ -407,7 +390,7 @@ func verify(r *benchResult, sinkDir string) *verifyReport {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	r.VerifyExitErr = cmd.Run()
 	r.VerifyOutput = stdout.String() + stderr.String()
-	rep := &verifyReport{}
+	rep := &ingestverify.Report{} // what `verify --json` prints, plus "ok" and "waited_seconds"
 	ExpectWithOffset(1, json.Unmarshal(stdout.Bytes(), rep)).To(Succeed(),
 		"verify printed no JSON report (exit: %v):\n%s", r.VerifyExitErr, r.VerifyOutput)
 	r.Verify = rep
