@@ -79,7 +79,11 @@ func (b *batch) array(i int) (int, error) {
 // parseNDJSON parses an NDJSON body: one object per line; blank lines are
 // skipped and the last newline is optional.
 func (b *batch) parseNDJSON(body []byte) error {
-	b.events = slices.Grow(b.events[:0], b.hint(body, '\n')+1)
+	if cap(b.events) == 0 {
+		// A caller's storage (ParseBytesInto) grows by appending instead:
+		// counting the lines costs more than the occasional copy.
+		b.events = slices.Grow(b.events, b.hint(body, '\n')+1)
+	}
 	for off := 0; off < len(body); {
 		b.line++
 		end := len(body)

@@ -35,14 +35,15 @@ func (p *slicePool[T]) get(n int) *[]T {
 	return &s
 }
 
-// put clears s, whose elements point into a request's body, and pools it.
-// Only s[:len(s)] needs clearing: users write no element beyond the length
-// they get or append to, and the rest was cleared when a longer use ended.
+// put pools s. Its elements are not cleared: they point into request
+// bodies, which are pooled themselves, and into ids strings of a few
+// kilobytes, which stay reachable only until the slice is reused or the
+// pool is emptied by a garbage collection. Clearing them cost about 1% of
+// the server's CPU at 100-event batches.
 func (p *slicePool[T]) put(s *[]T) {
 	if cap(*s) > maxPooledSlice {
 		return
 	}
-	clear(*s)
 	*s = (*s)[:0]
 	p.pool.Put(s)
 }
@@ -67,7 +68,6 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	defer s.eventsPool.put(ep)
 	events, err := s.parser.ParseBytesInto(*ep, buf.Bytes(), r.Header.Get("Content-Type"))
 	if err != nil {
-		clear((*ep)[:cap(*ep)]) // the parser may have stored events before failing
 		writeError(w, toAPIError(err))
 		return
 	}

@@ -29,7 +29,7 @@ type Checkpoint struct {
 func (c Checkpoint) encode() []byte {
 	b := make([]byte, checkpointSize)
 	copy(b, checkpointMagic)
-	binary.LittleEndian.PutUint16(b[8:], formatVersion)
+	binary.LittleEndian.PutUint16(b[8:], checkpointVersion)
 	binary.LittleEndian.PutUint64(b[16:], c.Index)
 	binary.LittleEndian.PutUint64(b[24:], uint64(c.WrittenAt)) // two's complement round-trips
 	binary.LittleEndian.PutUint32(b[32:], crc32.Checksum(b[:32], castagnoli))
@@ -46,7 +46,7 @@ func decodeCheckpoint(b []byte) (Checkpoint, error) {
 	if crc32.Checksum(b[:32], castagnoli) != binary.LittleEndian.Uint32(b[32:]) {
 		return Checkpoint{}, errors.New("checkpoint checksum mismatch")
 	}
-	if v := binary.LittleEndian.Uint16(b[8:]); v != formatVersion {
+	if v := binary.LittleEndian.Uint16(b[8:]); v != checkpointVersion {
 		return Checkpoint{}, fmt.Errorf("unsupported checkpoint format version %d", v)
 	}
 	return Checkpoint{

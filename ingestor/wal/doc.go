@@ -24,7 +24,7 @@
 //
 //	offset  size  segment header (64 bytes)
 //	     0     8  magic "EIWALSEG"
-//	     8     2  format version, 1
+//	     8     2  format version, 2 (1 is still read, see below)
 //	    10     6  reserved, zero
 //	    16     8  sequence number (equals the number in the file name)
 //	    24     8  base index: index of the first record in the segment
@@ -56,7 +56,16 @@
 //	     0     8  index of the last record of the group
 //	     8     8  segment offset of the group's first frame
 //	    16     4  length in bytes from that offset up to this commit frame
-//	    20     4  CRC32C of those bytes
+//	    20     4  group checksum: CRC32C of the CRC fields (frame bytes 8..12)
+//	              of the group's record frames, in order
+//
+// Each record frame's CRC covers its header and payload, so the group
+// checksum covers every byte of the group that means anything, while the
+// writer reads only 4 bytes per record to compute it. Format version 1
+// differs only there: its group checksum is the CRC32C of all the group's
+// bytes (everything from the group's offset up to the commit frame), which
+// read every byte a second time. Segments of version 1 are still read, and
+// appended to in version 1; new segments are written in version 2.
 //
 // Each group commit is written as one contiguous run of record frames ended
 // by one commit frame, then synced. The next group is written only after the
@@ -65,13 +74,14 @@
 // # Recovery
 //
 // Open scans every segment. A record counts only if a valid commit frame,
-// whose CRC covers the whole group, follows it. In the last segment, the
+// whose group checksum matches, follows it. In the last segment, the
 // first invalid frame, or records with no commit after them, mark the torn
 // tail of a write that was never acknowledged; the tail is zeroed and the
 // log continues after the last whole group. Because groups are synced one
-// after the other, a torn write can only be the last one: if any valid commit
-// (with a matching group CRC) exists after an invalid frame, the damage is in
-// data that was acknowledged, and Open fails with ErrCorrupt. The same holds
+// after the other, a torn write can only be the last one: if any valid
+// commit (every record frame of its group valid, and the group checksum
+// matching) exists after an invalid frame, the damage is in data that was
+// acknowledged, and Open fails with ErrCorrupt. The same holds
 // for any damage in a segment that is not the last, a gap between segments'
 // indexes, or a bad checkpoint. Corruption is never skipped silently: the
 // shard refuses to start and the error names the file and offset.

@@ -72,27 +72,27 @@ func dumpSegment(out io.Writer, fsys walfs.FS, dir string, seq uint64, pos, last
 	hdr, err := decodeSegmentHeader(data)
 	if err != nil {
 		status := "unused (would be removed at open)"
-		if pos < lastUsed || findValidCommit(data, segmentHeaderSize) >= 0 {
+		if pos < lastUsed || findValidCommit(data, segmentHeaderSize, segmentFormatV1, segmentFormatV2) >= 0 {
 			status = "CORRUPT: header damaged but the segment is in use"
 		}
 		_, _ = fmt.Fprintf(out, "segment %s: %v; %s\n", base, err, status)
 		return nil
 	}
-	res := scanSegment(data, hdr.baseIndex)
+	res := scanSegment(data, hdr.version, hdr.baseIndex)
 	n := uint64(len(res.offsets))
 	status := "clean"
 	if res.dirty {
 		switch {
 		case pos != lastUsed:
 			status = fmt.Sprintf("CORRUPT at offset %d: %s (not the last segment)", res.at, res.why)
-		case findValidCommit(data, res.end) >= 0:
+		case findValidCommit(data, res.end, hdr.version) >= 0:
 			status = fmt.Sprintf("CORRUPT at offset %d: %s, followed by a committed group", res.at, res.why)
 		default:
 			status = fmt.Sprintf("torn tail at offset %d: %s (%d bytes would be zeroed at open)", res.at, res.why, lastNonZero(data[res.end:]))
 		}
 	}
-	_, _ = fmt.Fprintf(out, "segment %s: seq %d, records %d..%d (%d), used %d of %d bytes, created %s, %s\n",
-		base, hdr.seq, hdr.baseIndex, hdr.baseIndex+n-1, n, res.end, size, formatNanos(hdr.createdAt), status)
+	_, _ = fmt.Fprintf(out, "segment %s: format %d, seq %d, records %d..%d (%d), used %d of %d bytes, created %s, %s\n",
+		base, hdr.version, hdr.seq, hdr.baseIndex, hdr.baseIndex+n-1, n, res.end, size, formatNanos(hdr.createdAt), status)
 	if !opts.Records {
 		return nil
 	}

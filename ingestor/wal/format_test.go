@@ -2,7 +2,9 @@ package wal
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"strings"
 	"testing"
@@ -44,9 +46,9 @@ func TestFramesIgnoreReusedBufferContent(t *testing.T) {
 	for id := range 8 { // ids of 8 lengths: every padding length
 		r := rec(id * 1111)
 		r.ID = strings.Repeat("i", id)
-		want := appendCommitFrame(appendRecordFrame(nil, &r, 7), 0, 64, 7)
+		want := appendCommitFrame(appendRecordFrame(nil, &r, 7), 0, 64, 7, segmentFormat)
 		dirty := bytes.Repeat([]byte{0xa5}, 2*len(want))
-		got := appendCommitFrame(appendRecordFrame(dirty[:0], &r, 7), 0, 64, 7)
+		got := appendCommitFrame(appendRecordFrame(dirty[:0], &r, 7), 0, 64, 7, segmentFormat)
 		if !bytes.Equal(got, want) {
 			t.Fatalf("id %q: frames in a reused buffer differ:\n got %x\nwant %x", r.ID, got, want)
 		}
@@ -82,7 +84,7 @@ func TestParseFrameRejects(t *testing.T) {
 }
 
 func TestSegmentHeaderRoundTrip(t *testing.T) {
-	h := segmentHeader{seq: 3, baseIndex: 1000, createdAt: 12345}
+	h := segmentHeader{version: segmentFormat, seq: 3, baseIndex: 1000, createdAt: 12345}
 	got, err := decodeSegmentHeader(h.encode())
 	if err != nil || got != h {
 		t.Fatalf("round trip = %+v, %v", got, err)
@@ -98,19 +100,25 @@ func TestSegmentHeaderRoundTrip(t *testing.T) {
 }
 
 func TestScanFindsTornGroup(t *testing.T) {
+	for _, v := range []uint16{segmentFormatV1, segmentFormatV2} {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) { testScanFindsTornGroup(t, v) })
+	}
+}
+
+func testScanFindsTornGroup(t *testing.T, v uint16) {
 	// Two groups; the second is cut short: the scan keeps the first group.
 	var buf []byte
-	buf = append(buf, segmentHeader{seq: 1, baseIndex: 1}.encode()...)
+	buf = append(buf, segmentHeader{version: v, seq: 1, baseIndex: 1}.encode()...)
 	r1, r2, r3 := rec(1), rec(2), rec(3)
 	g1 := len(buf)
 	buf = appendRecordFrame(buf, &r1, 1)
-	buf = appendCommitFrame(buf, g1, int64(g1), 1)
+	buf = appendCommitFrame(buf, g1, int64(g1), 1, v)
 	end1 := len(buf)
 	g2 := len(buf)
 	buf = appendRecordFrame(buf, &r2, 2)
 	buf = appendRecordFrame(buf, &r3, 3)
-	buf = appendCommitFrame(buf, g2, int64(g2), 3)
-	full := scanSegment(append(buf, make([]byte, 64)...), 1)
+	buf = appendCommitFrame(buf, g2, int64(g2), 3, v)
+	full := scanSegment(append(buf, make([]byte, 64)...), v, 1)
 	if full.dirty || len(full.offsets) != 3 {
 		t.Fatalf("intact segment: %+v", full)
 	}
@@ -119,15 +127,78 @@ func TestScanFindsTornGroup(t *testing.T) {
 		if bytes.Equal(data[:len(buf)], buf) {
 			continue // the cut fell in the trailing zero padding: nothing was lost
 		}
-		res := scanSegment(data, 1)
+		res := scanSegment(data, v, 1)
 		if len(res.offsets) != 1 || res.end != int64(end1) {
 			t.Fatalf("cut at %d: kept %d records, end %d; want 1 record, end %d", cut, len(res.offsets), res.end, end1)
 		}
 		if cut > end1 && !res.dirty {
 			t.Fatalf("cut at %d: torn group not reported as dirty", cut)
 		}
-		if findValidCommit(data, res.end) >= 0 {
+		if findValidCommit(data, res.end, v) >= 0 {
 			t.Fatalf("cut at %d: a torn group's commit was taken as valid", cut)
 		}
+	}
+}
+
+// TestScanFindsTornMiddleOfGroup tears a group inside: the commit frame
+// and the frame headers reached the disk, part of a payload did not. The
+// group must count as a torn write (not as committed data) in both format
+// versions.
+func TestScanFindsTornMiddleOfGroup(t *testing.T) {
+	for _, v := range []uint16{segmentFormatV1, segmentFormatV2} {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
+			buf := segmentHeader{version: v, seq: 1, baseIndex: 1}.encode()
+			g := len(buf)
+			r1, r2, r3 := rec(1), rec(2), rec(3)
+			buf = appendRecordFrame(buf, &r1, 1)
+			mid := len(buf)
+			buf = appendRecordFrame(buf, &r2, 2)
+			buf = appendRecordFrame(buf, &r3, 3)
+			buf = appendCommitFrame(buf, g, int64(g), 3, v)
+			data := append(append([]byte(nil), buf...), make([]byte, 64)...)
+			clear(data[mid+frameHeaderSize+recordHeaderSize : mid+frameHeaderSize+recordHeaderSize+4])
+			res := scanSegment(data, v, 1)
+			if !res.dirty || len(res.offsets) != 0 || res.end != segmentHeaderSize {
+				t.Fatalf("scan = %+v, want a dirty segment with no records", res)
+			}
+			if at := findValidCommit(data, res.end, v); at >= 0 {
+				t.Fatalf("the commit of a group torn inside was taken as valid (at %d)", at)
+			}
+			if at := findValidCommit(buf, segmentHeaderSize, v); at < 0 {
+				t.Fatal("the intact group's commit was not found")
+			}
+		})
+	}
+}
+
+// TestGroupChecksumV2 checks that a version 2 group checksum is the CRC32C
+// of the frames' CRC fields, so that it changes with any frame's content,
+// including when a frame is replaced by another valid one.
+func TestGroupChecksumV2(t *testing.T) {
+	var group, crcs []byte
+	for i := uint64(1); i <= 200; i++ { // more frames than one gathering buffer holds
+		r := rec(int(i))
+		start := len(group)
+		group = appendRecordFrame(group, &r, i)
+		crcs = append(crcs, group[start+8:start+12]...)
+	}
+	sum := groupChecksum(group, segmentFormatV2)
+	if want := crc32.Checksum(crcs, castagnoli); sum != want {
+		t.Fatalf("groupChecksum = %08x, want the CRC of the frame CRCs %08x", sum, want)
+	}
+	if v1 := groupChecksum(group, segmentFormatV1); v1 != crc32.Checksum(group, castagnoli) {
+		t.Fatalf("version 1 checksum = %08x, want the CRC of the bytes", v1)
+	}
+	// Replace the first record by another valid frame of the same length.
+	other := rec(1)
+	other.Data = bytes.Clone(other.Data)
+	other.Data[0] ^= 1
+	replaced := appendRecordFrame(nil, &other, 1)
+	changed := append(bytes.Clone(replaced), group[len(replaced):]...)
+	if binary.LittleEndian.Uint32(changed) != binary.LittleEndian.Uint32(group) || !recordFrames(changed) {
+		t.Fatal("test setup: the replacement is not a valid frame of the same length")
+	}
+	if groupChecksum(changed, segmentFormatV2) == sum {
+		t.Fatal("replacing a frame by another valid one left the group checksum unchanged")
 	}
 }

@@ -36,7 +36,7 @@ func FuzzRecordFrame(f *testing.F) {
 func FuzzParseFrame(f *testing.F) {
 	r := rec(1)
 	f.Add(appendRecordFrame(nil, &r, 1))
-	f.Add(appendCommitFrame(appendRecordFrame(nil, &r, 1), 0, 64, 1))
+	f.Add(appendCommitFrame(appendRecordFrame(nil, &r, 1), 0, 64, 1, segmentFormat))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fr, err := parseFrame(b)

@@ -1,11 +1,14 @@
 package wal
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/hex"
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/eventingestor/eventingestor/ingestor/wal/walfs"
@@ -40,7 +43,7 @@ func TestGoldenBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compareGolden(t, "segment-v1.hex", seg[:end])
+	compareGolden(t, "segment-v2.hex", seg[:end])
 	compareGolden(t, "checkpoint-v1.hex", ckpt)
 }
 
@@ -60,4 +63,89 @@ func compareGolden(t *testing.T, name string, got []byte) {
 	if string(want) != dump {
 		t.Fatalf("%s changed; the on-disk format must not change without a new version.\ngot:\n%s\nwant:\n%s", name, dump, want)
 	}
+}
+
+// TestReadsFormatV1 opens a log written in segment format version 1 (the
+// golden bytes of that version), reads it, appends to its segment in
+// version 1 and rolls over to a segment in the current version.
+func TestReadsFormatV1(t *testing.T) {
+	fsys := walfs.NewMem()
+	cfg := testConfig()
+	seg := readGolden(t, "segment-v1.hex")
+	if v := seg[8]; v != segmentFormatV1 {
+		t.Fatalf("fixture is version %d, want 1", v)
+	}
+	// The file as the writer left it: preallocated, zeros after the data.
+	fsys.WriteFile(segmentName(testDir, 1), append(seg, make([]byte, cfg.SegmentBytes-int64(len(seg)))...))
+	fsys.WriteFile(filepath.Join(testDir, checkpointName), readGolden(t, "checkpoint-v1.hex"))
+
+	w := openMem(t, fsys, cfg)
+	got := readAll(t, w, 2)
+	if len(got) != 1 || got[0].Index != 2 || got[0].ID != "2" || !bytes.Contains(got[0].Data, []byte(`"right":"6"`)) {
+		t.Fatalf("records after the checkpoint = %+v, want record 2 of the fixture", got)
+	}
+	appendN(t, w, 3, 1) // fits in segment 1: written in its version
+	if w.active().seq != 1 {
+		t.Fatalf("active segment %d, want 1", w.active().seq)
+	}
+	big := rec(4)
+	big.Data = bytes.Repeat([]byte("x"), 3000)
+	for i := 0; w.active().seq == 1; i++ { // fill segment 1 until a new one starts
+		if i == 100 {
+			t.Fatal("the log never rolled over to a new segment")
+		}
+		if _, err := w.Append(context.Background(), []Record{big}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := w.Durable()
+	_ = w.Close()
+
+	for seq, want := range map[uint64]uint16{1: segmentFormatV1, 2: segmentFormat} {
+		data, err := fsys.ReadFile(segmentName(testDir, seq))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hdr, err := decodeSegmentHeader(data)
+		if err != nil || hdr.version != want {
+			t.Fatalf("segment %d: version %d (%v), want %d", seq, hdr.version, err, want)
+		}
+		if res := scanSegment(data, want, hdr.baseIndex); res.dirty || len(res.offsets) == 0 {
+			t.Fatalf("segment %d does not scan clean in version %d: %+v", seq, want, res)
+		}
+	}
+	w = openMem(t, fsys, cfg)
+	defer func() { _ = w.Close() }()
+	if got := readAll(t, w, 2); uint64(len(got)) != last-1 || got[1].ID != rec(3).ID {
+		t.Fatalf("after reopening: %d records from index 2, want %d starting with records 2 and 3", len(got), last-1)
+	}
+}
+
+// readGolden parses a golden file written by compareGolden (hex.Dump) back
+// into bytes.
+func readGolden(t *testing.T, name string) []byte {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name)) // test data
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	var out []byte
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line, _, _ := strings.Cut(sc.Text(), "|")
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		b, err := hex.DecodeString(strings.Join(fields[1:], ""))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out = append(out, b...)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

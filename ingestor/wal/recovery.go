@@ -3,7 +3,6 @@ package wal
 import (
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,9 +21,10 @@ type scanResult struct {
 	at    int64
 }
 
-// scanSegment walks the frames of a segment whose bytes (header included)
-// are data, expecting the first record to have index base.
-func scanSegment(data []byte, base uint64) scanResult {
+// scanSegment walks the frames of a segment of the given format version
+// whose bytes (header included) are data, expecting the first record to
+// have index base.
+func scanSegment(data []byte, version uint16, base uint64) scanResult {
 	res := scanResult{end: segmentHeaderSize}
 	off := int64(segmentHeaderSize)
 	groupStart := off
@@ -52,7 +52,7 @@ func scanSegment(data []byte, base uint64) scanResult {
 			}
 			pending = append(pending, uint32(off)) // segments are at most 1 GiB
 		case frameTypeCommit:
-			if why := checkCommit(data, decodeCommit(f.payload), groupStart, off, expected, len(pending)); why != "" {
+			if why := checkCommit(data, version, decodeCommit(f.payload), groupStart, off, expected, len(pending)); why != "" {
 				res.dirty, res.why, res.at = true, why, off
 				return res
 			}
@@ -74,8 +74,9 @@ func scanSegment(data []byte, base uint64) scanResult {
 }
 
 // checkCommit validates a commit frame at offset off against the group it
-// closes; it returns why it is invalid, or "".
-func checkCommit(data []byte, c commit, groupStart, off int64, expected uint64, n int) string {
+// closes, whose n record frames were parsed (and their CRCs checked); it
+// returns why it is invalid, or "".
+func checkCommit(data []byte, version uint16, c commit, groupStart, off int64, expected uint64, n int) string {
 	switch {
 	case n == 0:
 		return "commit frame without records"
@@ -83,17 +84,17 @@ func checkCommit(data []byte, c commit, groupStart, off int64, expected uint64, 
 		return fmt.Sprintf("commit covers [%d,+%d), want [%d,+%d)", c.groupOff, c.groupLen, groupStart, off-groupStart)
 	case c.lastIndex != expected+uint64(n)-1:
 		return fmt.Sprintf("commit last index %d, want %d", c.lastIndex, expected+uint64(n)-1)
-	case crc32.Checksum(data[groupStart:off], castagnoli) != c.groupCRC:
+	case groupChecksum(data[groupStart:off], version) != c.groupCRC:
 		return "group checksum mismatch"
 	}
 	return ""
 }
 
 // findValidCommit reports the offset of a commit frame at or after from
-// whose group checksum holds, or -1. Only a group that was written whole can
-// have one, so its presence after damaged bytes shows that the damage is in
-// data that was synced, not in a torn last write.
-func findValidCommit(data []byte, from int64) int64 {
+// whose group checksum holds in one of versions, or -1. Only a group that
+// was written whole can have one, so its presence after damaged bytes shows
+// that the damage is in data that was synced, not in a torn last write.
+func findValidCommit(data []byte, from int64, versions ...uint16) int64 {
 	for off := from; off+int64(frameLen(commitPayloadSize)) <= int64(len(data)); off += frameAlign {
 		if data[off+4] != frameTypeCommit || data[off] != commitPayloadSize {
 			continue
@@ -106,11 +107,27 @@ func findValidCommit(data []byte, from int64) int64 {
 		if c.groupLen <= 0 || c.groupOff < segmentHeaderSize || c.groupOff+int64(c.groupLen) != off {
 			continue
 		}
-		if crc32.Checksum(data[c.groupOff:off], castagnoli) == c.groupCRC {
-			return off
+		group := data[c.groupOff:off]
+		for _, v := range versions {
+			if (v == segmentFormatV1 || recordFrames(group)) && groupChecksum(group, v) == c.groupCRC {
+				return off
+			}
 		}
 	}
 	return -1
+}
+
+// recordFrames reports whether group is a run of whole, valid record frames
+// (what groupChecksum needs in version 2).
+func recordFrames(group []byte) bool {
+	for off := 0; off < len(group); {
+		f, err := parseFrame(group[off:])
+		if err != nil || f.typ != frameTypeRecord {
+			return false
+		}
+		off += f.size
+	}
+	return true
 }
 
 // recovered is the state of a log found on disk.
@@ -243,7 +260,7 @@ func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq 
 		if pos < lastUsed {
 			return nil, corrupt(0, "%v, in a segment before the active one", err)
 		}
-		if at := findValidCommit(data, segmentHeaderSize); at >= 0 {
+		if at := findValidCommit(data, segmentHeaderSize, segmentFormatV1, segmentFormatV2); at >= 0 {
 			return nil, corrupt(0, "%v, yet the segment holds committed data (commit at offset %d)", err, at)
 		}
 		if err := fsys.Remove(name); err != nil {
@@ -255,12 +272,12 @@ func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq 
 	if hdr.seq != seq {
 		return nil, corrupt(16, "header sequence %d does not match the file name", hdr.seq)
 	}
-	res := scanSegment(data, hdr.baseIndex)
+	res := scanSegment(data, hdr.version, hdr.baseIndex)
 	if res.dirty {
 		if pos != lastUsed {
 			return nil, corrupt(res.at, "%s in a segment that is not the last one", res.why)
 		}
-		if at := findValidCommit(data, res.end); at >= 0 {
+		if at := findValidCommit(data, res.end, hdr.version); at >= 0 {
 			return nil, corrupt(res.at, "%s, followed by a committed group at offset %d", res.why, at)
 		}
 		// Counted before the repair: data may be a mapping of the file.
@@ -270,7 +287,7 @@ func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq 
 		}
 	}
 	return &segment{
-		seq: seq, base: hdr.baseIndex, name: name, file: f,
+		seq: seq, version: hdr.version, base: hdr.baseIndex, name: name, file: f,
 		capacity: int64(len(data)), offsets: res.offsets, end: res.end,
 	}, nil
 }

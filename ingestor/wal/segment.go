@@ -15,6 +15,7 @@ const segmentSuffix = ".seg"
 // segment is one segment file and the in-memory index of its records.
 type segment struct {
 	seq      uint64
+	version  uint16 // format version, from the header
 	base     uint64 // index of the first record
 	name     string
 	file     walfs.File

@@ -99,7 +99,7 @@ func (w *WAL) write(g *group) {
 	}
 	off := seg.end
 	g.segStart = off
-	g.buf = appendCommitFrame(g.buf, 0, off, g.last)
+	g.buf = appendCommitFrame(g.buf, 0, off, g.last, seg.version)
 	if _, err := seg.file.WriteAt(g.buf, off); err != nil {
 		w.fail(g, fmt.Errorf("while writing records %d..%d to segment %d at offset %d: %w", g.first, g.last, seg.seq, off, err))
 		return
@@ -205,7 +205,7 @@ func (w *WAL) segmentFor(g *group) (*segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	seg := &segment{seq: s.seq, base: g.first, name: segmentName(w.cfg.Dir, s.seq), file: s.file,
+	seg := &segment{seq: s.seq, version: segmentFormat, base: g.first, name: segmentName(w.cfg.Dir, s.seq), file: s.file,
 		capacity: w.cfg.SegmentBytes, end: segmentHeaderSize,
 		// Room for the offsets of records of about 256 bytes (1.6% of the
 		// segment), so that appends rarely copy the slice as it grows.
@@ -216,7 +216,7 @@ func (w *WAL) segmentFor(g *group) (*segment, error) {
 			return nil, fmt.Errorf("while growing segment %d to %d bytes: %w", s.seq, seg.capacity, err)
 		}
 	}
-	hdr := segmentHeader{seq: s.seq, baseIndex: g.first, createdAt: w.now().UnixNano()}
+	hdr := segmentHeader{version: seg.version, seq: s.seq, baseIndex: g.first, createdAt: w.now().UnixNano()}
 	if _, err := s.file.WriteAt(hdr.encode(), 0); err != nil {
 		return nil, fmt.Errorf("while writing the header of segment %d: %w", s.seq, err)
 	}
