@@ -68,7 +68,8 @@
 // appended to in version 1; new segments are written in version 2.
 //
 // Each group commit is written as one contiguous run of record frames ended
-// by one commit frame, then synced. The next group is written only after the
+// by one commit frame, then synced (on Linux in the same call: pwritev2
+// with RWF_DSYNC). The next group is written only after the
 // previous sync returned.
 //
 // # Recovery

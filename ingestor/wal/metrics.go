@@ -34,7 +34,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(1, 4, 9),
 		}),
 		syncSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "eventingestor_wal_fsync_duration_seconds", Help: "Duration of fdatasync calls of the write-ahead log.",
+			Name: "eventingestor_wal_fsync_duration_seconds", Help: "Duration of the write-ahead log's syncs: a group commit's durable write (one pwritev2 with RWF_DSYNC), or an fdatasync.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 14),
 		}),
 		segments: prometheus.NewGaugeVec(prometheus.GaugeOpts{

@@ -100,15 +100,17 @@ func (w *WAL) write(g *group) {
 	off := seg.end
 	g.segStart = off
 	g.buf = appendCommitFrame(g.buf, 0, off, g.last, seg.version)
-	if _, err := seg.file.WriteAt(g.buf, off); err != nil {
-		w.fail(g, fmt.Errorf("while writing records %d..%d to segment %d at offset %d: %w", g.first, g.last, seg.seq, off, err))
-		return
-	}
 	if w.cfg.Ack == AckDurable {
-		if err := w.sync(seg); err != nil {
-			w.fail(g, fmt.Errorf("while syncing records %d..%d in segment %d: %w", g.first, g.last, seg.seq, err))
+		start := time.Now()
+		_, err := seg.file.WriteAtSync(g.buf, off)
+		w.m.syncSeconds.Observe(time.Since(start).Seconds())
+		if err != nil {
+			w.fail(g, fmt.Errorf("while writing and syncing records %d..%d to segment %d at offset %d: %w", g.first, g.last, seg.seq, off, err))
 			return
 		}
+	} else if _, err := seg.file.WriteAt(g.buf, off); err != nil {
+		w.fail(g, fmt.Errorf("while writing records %d..%d to segment %d at offset %d: %w", g.first, g.last, seg.seq, off, err))
+		return
 	}
 	w.pendingBytes.Add(-int64(len(g.buf) - frameLen(commitPayloadSize)))
 	w.unflushed.Add(int64(len(g.buf)))

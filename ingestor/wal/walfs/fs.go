@@ -42,6 +42,11 @@ type File interface {
 	Size() (int64, error)
 	// Sync makes the file's data durable (fdatasync where available).
 	Sync() error
+	// WriteAtSync writes p at off and returns once p is durable, like
+	// WriteAt followed by Sync but promising only p's range (other unsynced
+	// writes to the file may or may not be durable). On Linux it is one
+	// system call, pwritev2(2) with RWF_DSYNC.
+	WriteAtSync(p []byte, off int64) (int, error)
 	// Truncate changes the size of the file.
 	Truncate(size int64) error
 	// Allocate reserves size bytes for the file, so that later writes within

@@ -418,6 +418,18 @@ func (f *memFile) Sync() error {
 	return nil
 }
 
+// WriteAtSync is WriteAt then Sync, two steps between which a Crash can
+// tear the write as it can tear any unsynced one. The Sync makes the whole
+// file durable, more than the range the OS promises: the WAL never has
+// other unsynced writes in a file it calls WriteAtSync on.
+func (f *memFile) WriteAtSync(p []byte, off int64) (int, error) {
+	n, err := f.WriteAt(p, off)
+	if err != nil {
+		return n, err
+	}
+	return n, f.Sync()
+}
+
 func (f *memFile) Truncate(size int64) error {
 	f.fs.mu.Lock()
 	defer f.fs.mu.Unlock()

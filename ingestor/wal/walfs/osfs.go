@@ -68,6 +68,8 @@ func (f *osFile) Size() (int64, error) {
 
 func (f *osFile) Sync() error { return datasync(f.File) }
 
+func (f *osFile) WriteAtSync(p []byte, off int64) (int, error) { return writeAtSync(f.File, p, off) }
+
 // Allocate reserves the blocks and then writes zeros over the new range. An
 // fdatasync after a write into blocks that are allocated but unwritten must
 // also commit their conversion to the file system's journal; measured here,
