@@ -5,7 +5,8 @@
 // fdatasync, and Append returns only once its records are durable (or, in
 // the opt-in buffered mode, written to the operating system). A flusher reads
 // the log from its checkpoint, hands batches to the sink and moves the
-// checkpoint; segments that are wholly before the checkpoint are deleted.
+// checkpoint; segments that are wholly before the checkpoint are recycled
+// (their files reused for later segments) or deleted.
 //
 // # Directory
 //
@@ -14,13 +15,29 @@
 //	  0000000000000002.seg   the last one is the active segment
 //	  checkpoint             what the sink has taken (see below)
 //	  checkpoint.tmp         transient; removed at open
+//	  0000000000000007.recycled  a flushed segment's file waiting to be
+//	                         reused (at most 2); removed at open
 //
 // # Segment file
 //
 // A segment is preallocated (allocated and written with zeros, so that a
 // sync only flushes data) off the hot path. Its header
 // is written and synced when it becomes active; frames follow, each 8-byte
-// aligned. Unused space reads as zeros. All integers are little-endian.
+// aligned. Unused space reads as zeros, except in a recycled file (below).
+// All integers are little-endian.
+//
+// Recycling: once the checkpoint passes a segment, its file is renamed to
+// NNN.recycled instead of being deleted, and the preallocator prepares the
+// next segment from it rather than zero-filling a new file: it zeroes and
+// syncs the header, renames the file and syncs the directory. Its blocks
+// are already written, so syncs into them are as fast as into zeroed ones,
+// and the zero-filling (as many bytes again as the log itself) is saved.
+// The bytes after the header are the frames of the file's previous use, and
+// they stay there: every record in them has an index below the new
+// segment's base, so they can never pass for this segment's records or
+// commits. When the writer moves on from a segment in a recycled file, it
+// first writes and syncs zeros where the next frame header would go (an end
+// of frames), so that a sealed segment ends cleanly.
 //
 //	offset  size  segment header (64 bytes)
 //	     0     8  magic "EIWALSEG"
@@ -75,7 +92,13 @@
 // # Recovery
 //
 // Open scans every segment. A record counts only if a valid commit frame,
-// whose group checksum matches, follows it. In the last segment, the
+// whose group checksum matches, follows it. Frames of a recycled file's
+// previous use are recognised by their indexes, below those the segment
+// may hold: behind the last segment's last group they are zeroed like a
+// torn tail (but logged as such, not counted as torn bytes); in a segment
+// with a zero header (prepared, never used) they do not make it count as
+// used; and in a sealed segment, bytes after the end of frames are
+// ignored. In the last segment, the
 // first invalid frame, or records with no commit after them, mark the torn
 // tail of a write that was never acknowledged; the tail is zeroed and the
 // log continues after the last whole group. Because groups are synced one

@@ -45,47 +45,52 @@ func Dump(out io.Writer, fsys walfs.FS, dir string, opts DumpOptions) error {
 	if err != nil {
 		return err
 	}
+	next := ckpt.Index + 1 // the first index a segment may start at
 	for i, seq := range seqs {
-		if err := dumpSegment(out, fsys, dir, seq, i, lastUsed, opts); err != nil {
+		if next, err = dumpSegment(out, fsys, dir, seq, i, lastUsed, next, opts); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func dumpSegment(out io.Writer, fsys walfs.FS, dir string, seq uint64, pos, lastUsed int, opts DumpOptions) error {
+// dumpSegment prints one segment; next is the index after the previous
+// segment's records, and it returns the index after this segment's.
+func dumpSegment(out io.Writer, fsys walfs.FS, dir string, seq uint64, pos, lastUsed int, next uint64, opts DumpOptions) (uint64, error) {
 	name := segmentName(dir, seq)
 	f, err := fsys.OpenFile(name, os.O_RDONLY, 0)
 	if err != nil {
-		return fmt.Errorf("while opening %s: %w", name, err)
+		return next, fmt.Errorf("while opening %s: %w", name, err)
 	}
 	defer func() { _ = f.Close() }()
 	size, err := f.Size()
 	if err != nil {
-		return fmt.Errorf("while sizing %s: %w", name, err)
+		return next, fmt.Errorf("while sizing %s: %w", name, err)
 	}
 	data := make([]byte, size)
 	if _, err := f.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("while reading %s: %w", name, err)
+		return next, fmt.Errorf("while reading %s: %w", name, err)
 	}
 	base := filepath.Base(name)
 	hdr, err := decodeSegmentHeader(data)
 	if err != nil {
 		status := "unused (would be removed at open)"
-		if pos < lastUsed || findValidCommit(data, segmentHeaderSize, segmentFormatV1, segmentFormatV2) >= 0 {
+		if pos < lastUsed || findValidCommit(data, segmentHeaderSize, next, segmentFormatV1, segmentFormatV2) >= 0 {
 			status = "CORRUPT: header damaged but the segment is in use"
 		}
 		_, _ = fmt.Fprintf(out, "segment %s: %v; %s\n", base, err, status)
-		return nil
+		return next, nil // unused: the next segment starts where this one would have
 	}
 	res := scanSegment(data, hdr.version, hdr.baseIndex)
 	n := uint64(len(res.offsets))
 	status := "clean"
 	if res.dirty {
 		switch {
+		case pos != lastUsed && res.trailing:
+			status = "clean (then bytes of the recycled file's previous use)"
 		case pos != lastUsed:
 			status = fmt.Sprintf("CORRUPT at offset %d: %s (not the last segment)", res.at, res.why)
-		case findValidCommit(data, res.end, hdr.version) >= 0:
+		case findValidCommit(data, res.end, hdr.baseIndex+n, hdr.version) >= 0:
 			status = fmt.Sprintf("CORRUPT at offset %d: %s, followed by a committed group", res.at, res.why)
 		default:
 			status = fmt.Sprintf("torn tail at offset %d: %s (%d bytes would be zeroed at open)", res.at, res.why, lastNonZero(data[res.end:]))
@@ -93,17 +98,18 @@ func dumpSegment(out io.Writer, fsys walfs.FS, dir string, seq uint64, pos, last
 	}
 	_, _ = fmt.Fprintf(out, "segment %s: format %d, seq %d, records %d..%d (%d), used %d of %d bytes, created %s, %s\n",
 		base, hdr.version, hdr.seq, hdr.baseIndex, hdr.baseIndex+n-1, n, res.end, size, formatNanos(hdr.createdAt), status)
+	next = hdr.baseIndex + n
 	if !opts.Records {
-		return nil
+		return next, nil
 	}
 	for _, off := range res.offsets {
 		fr, err := parseFrame(data[off:])
 		if err != nil {
-			return fmt.Errorf("while re-reading frame at %d of %s: %w", off, name, err)
+			return next, fmt.Errorf("while re-reading frame at %d of %s: %w", off, name, err)
 		}
 		r, err := decodeRecord(fr.payload)
 		if err != nil {
-			return fmt.Errorf("while decoding record at %d of %s: %w", off, name, err)
+			return next, fmt.Errorf("while decoding record at %d of %s: %w", off, name, err)
 		}
 		_, _ = fmt.Fprintf(out, "  #%d epoch=%d slot=%d key=%s id=%s received=%s bytes=%d",
 			r.Index, r.Epoch, r.Slot, strconv.Quote(string(r.Key)), strconv.Quote(r.ID), formatNanos(r.ReceivedAt), len(r.Data))
@@ -112,7 +118,7 @@ func dumpSegment(out io.Writer, fsys walfs.FS, dir string, seq uint64, pos, last
 		}
 		_, _ = fmt.Fprintln(out)
 	}
-	return nil
+	return next, nil
 }
 
 func formatNanos(ns int64) string {

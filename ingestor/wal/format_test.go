@@ -134,7 +134,7 @@ func testScanFindsTornGroup(t *testing.T, v uint16) {
 		if cut > end1 && !res.dirty {
 			t.Fatalf("cut at %d: torn group not reported as dirty", cut)
 		}
-		if findValidCommit(data, res.end, v) >= 0 {
+		if findValidCommit(data, res.end, uint64(len(res.offsets))+1, v) >= 0 {
 			t.Fatalf("cut at %d: a torn group's commit was taken as valid", cut)
 		}
 	}
@@ -161,10 +161,10 @@ func TestScanFindsTornMiddleOfGroup(t *testing.T) {
 			if !res.dirty || len(res.offsets) != 0 || res.end != segmentHeaderSize {
 				t.Fatalf("scan = %+v, want a dirty segment with no records", res)
 			}
-			if at := findValidCommit(data, res.end, v); at >= 0 {
+			if at := findValidCommit(data, res.end, uint64(len(res.offsets))+1, v); at >= 0 {
 				t.Fatalf("the commit of a group torn inside was taken as valid (at %d)", at)
 			}
-			if at := findValidCommit(buf, segmentHeaderSize, v); at < 0 {
+			if at := findValidCommit(buf, segmentHeaderSize, 1, v); at < 0 {
 				t.Fatal("the intact group's commit was not found")
 			}
 		})

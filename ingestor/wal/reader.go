@@ -152,12 +152,15 @@ func (w *WAL) Checkpoint(index uint64) error {
 	w.m.segments.WithLabelValues(w.name).Set(float64(n))
 	for _, s := range drop {
 		_ = s.file.Close()
+		if w.recycle(s) {
+			continue
+		}
 		if err := w.fs.Remove(s.name); err != nil {
 			return fmt.Errorf("while removing flushed segment %s: %w", s.name, err)
 		}
 	}
 	if err := w.fs.SyncDir(w.cfg.Dir); err != nil {
-		return fmt.Errorf("while syncing %s after removing flushed segments: %w", w.cfg.Dir, err)
+		return fmt.Errorf("while syncing %s after removing or recycling flushed segments: %w", w.cfg.Dir, err)
 	}
 	return nil
 }

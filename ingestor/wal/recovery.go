@@ -19,6 +19,10 @@ type scanResult struct {
 	dirty bool
 	why   string
 	at    int64
+	// trailing is set when dirty only because of non-zero bytes after an
+	// end of frames (a zero frame header) that follows the last group: in a
+	// sealed segment, what a recycled file keeps of its previous use.
+	trailing bool
 }
 
 // scanSegment walks the frames of a segment of the given format version
@@ -68,7 +72,7 @@ func scanSegment(data []byte, version uint16, base uint64) scanResult {
 	case len(pending) > 0:
 		res.dirty, res.why, res.at = true, fmt.Sprintf("%d records without a commit", len(pending)), res.end
 	case !allZero(data[res.end:]):
-		res.dirty, res.why, res.at = true, "non-zero bytes after the last commit", res.end
+		res.dirty, res.why, res.at, res.trailing = true, "non-zero bytes after the last commit", res.end, true
 	}
 	return res
 }
@@ -91,10 +95,13 @@ func checkCommit(data []byte, version uint16, c commit, groupStart, off int64, e
 }
 
 // findValidCommit reports the offset of a commit frame at or after from
-// whose group checksum holds in one of versions, or -1. Only a group that
-// was written whole can have one, so its presence after damaged bytes shows
-// that the damage is in data that was synced, not in a torn last write.
-func findValidCommit(data []byte, from int64, versions ...uint16) int64 {
+// whose group checksum holds in one of versions and whose last index is at
+// least minIndex, or -1. Only a group that was written whole can have one,
+// so its presence after damaged bytes shows that the damage is in data that
+// was synced, not in a torn last write. Groups with lower indexes are left
+// in a recycled segment file by its previous use: they are not this log's
+// data any more (see the package documentation).
+func findValidCommit(data []byte, from int64, minIndex uint64, versions ...uint16) int64 {
 	for off := from; off+int64(frameLen(commitPayloadSize)) <= int64(len(data)); off += frameAlign {
 		if data[off+4] != frameTypeCommit || data[off] != commitPayloadSize {
 			continue
@@ -104,7 +111,7 @@ func findValidCommit(data []byte, from int64, versions ...uint16) int64 {
 			continue
 		}
 		c := decodeCommit(f.payload)
-		if c.groupLen <= 0 || c.groupOff < segmentHeaderSize || c.groupOff+int64(c.groupLen) != off {
+		if c.lastIndex < minIndex || c.groupLen <= 0 || c.groupOff < segmentHeaderSize || c.groupOff+int64(c.groupLen) != off {
 			continue
 		}
 		group := data[c.groupOff:off]
@@ -135,7 +142,11 @@ type recovered struct {
 	segments   []*segment
 	checkpoint Checkpoint
 	truncated  int64 // bytes of torn tail zeroed
-	removed    int   // unused or fully flushed segment files removed
+	// recycledTail counts bytes zeroed after the last group of a segment
+	// whose file was recycled, when they start with a frame of its
+	// previous use rather than a torn write.
+	recycledTail int64
+	removed      int // unused or fully flushed segment files removed
 }
 
 // recover opens the log in dir and repairs a torn tail. It returns an error
@@ -154,7 +165,7 @@ func recoverLog(fsys walfs.FS, dir string) (*recovered, error) {
 	}
 	var seqs []uint64
 	for _, n := range names {
-		if n == checkpointTmpName {
+		if n == checkpointTmpName || isRecycledName(n) {
 			if err := fsys.Remove(filepath.Join(dir, n)); err != nil {
 				return nil, fmt.Errorf("while removing a stale %s: %w", n, err)
 			}
@@ -260,7 +271,7 @@ func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq 
 		if pos < lastUsed {
 			return nil, corrupt(0, "%v, in a segment before the active one", err)
 		}
-		if at := findValidCommit(data, segmentHeaderSize, segmentFormatV1, segmentFormatV2); at >= 0 {
+		if at := findValidCommit(data, segmentHeaderSize, rec.nextIndex(), segmentFormatV1, segmentFormatV2); at >= 0 {
 			return nil, corrupt(0, "%v, yet the segment holds committed data (commit at offset %d)", err, at)
 		}
 		if err := fsys.Remove(name); err != nil {
@@ -273,15 +284,22 @@ func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq 
 		return nil, corrupt(16, "header sequence %d does not match the file name", hdr.seq)
 	}
 	res := scanSegment(data, hdr.version, hdr.baseIndex)
-	if res.dirty {
-		if pos != lastUsed {
-			return nil, corrupt(res.at, "%s in a segment that is not the last one", res.why)
-		}
-		if at := findValidCommit(data, res.end, hdr.version); at >= 0 {
+	switch {
+	case res.dirty && pos != lastUsed && res.trailing:
+		// A sealed segment of a recycled file: its frames end with a zero
+		// header, the bytes after it are of the file's previous use.
+	case res.dirty && pos != lastUsed:
+		return nil, corrupt(res.at, "%s in a segment that is not the last one", res.why)
+	case res.dirty:
+		if at := findValidCommit(data, res.end, hdr.baseIndex+uint64(len(res.offsets)), hdr.version); at >= 0 {
 			return nil, corrupt(res.at, "%s, followed by a committed group at offset %d", res.why, at)
 		}
 		// Counted before the repair: data may be a mapping of the file.
-		rec.truncated += lastNonZero(data[res.end:])
+		if n := lastNonZero(data[res.end:]); res.trailing || staleFrameAt(data, res.end, hdr.baseIndex+uint64(len(res.offsets))) {
+			rec.recycledTail += n
+		} else {
+			rec.truncated += n
+		}
 		if err := zeroTail(f, res.end, int64(len(data))); err != nil {
 			return nil, fmt.Errorf("while truncating the torn tail of %s at offset %d: %w", name, res.end, err)
 		}
@@ -290,6 +308,32 @@ func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq 
 		seq: seq, version: hdr.version, base: hdr.baseIndex, name: name, file: f,
 		capacity: int64(len(data)), offsets: res.offsets, end: res.end,
 	}, nil
+}
+
+// staleFrameAt reports whether a whole frame at data[off:] belongs to an
+// earlier use of a recycled segment file: a record or commit whose index is
+// below next, the index the segment's next record would have.
+func staleFrameAt(data []byte, off int64, next uint64) bool {
+	f, err := parseFrame(data[off:])
+	if err != nil {
+		return false
+	}
+	switch f.typ {
+	case frameTypeRecord:
+		return recordIndex(f.payload) < next
+	case frameTypeCommit:
+		return decodeCommit(f.payload).lastIndex < next
+	}
+	return false
+}
+
+// nextIndex is the index the next segment's records must start at: after
+// the segments opened so far, or after the checkpoint if there are none.
+func (rec *recovered) nextIndex() uint64 {
+	if n := len(rec.segments); n > 0 {
+		return rec.segments[n-1].last() + 1
+	}
+	return rec.checkpoint.Index + 1
 }
 
 // zeroTail zeroes a file from off to size and syncs it.

@@ -12,6 +12,9 @@ import (
 
 const segmentSuffix = ".seg"
 
+// recycledSuffix names a flushed segment file waiting to be reused.
+const recycledSuffix = ".recycled"
+
 // segment is one segment file and the in-memory index of its records.
 type segment struct {
 	seq      uint64
@@ -20,6 +23,9 @@ type segment struct {
 	name     string
 	file     walfs.File
 	capacity int64 // preallocated size of the file
+	// reused is set when the file was recycled: the bytes after end are
+	// those of its previous use, not zeros, until the segment is sealed.
+	reused bool
 
 	// The writer appends to offsets and moves end under WAL.segMu; readers
 	// read them under segMu's read lock.
@@ -78,6 +84,53 @@ func createSegmentFile(fsys walfs.FS, dir string, seq uint64, size int64) (walfs
 	}
 	if err := fsys.SyncDir(dir); err != nil {
 		return fail("syncing the directory of", err)
+	}
+	return f, nil
+}
+
+// recycledName is the name a flushed segment file takes while it waits to
+// be reused as a later segment; recovery removes such files.
+func recycledName(dir string, seq uint64) string {
+	return filepath.Join(dir, fmt.Sprintf("%020d%s", seq, recycledSuffix))
+}
+
+func isRecycledName(name string) bool { return strings.HasSuffix(name, recycledSuffix) }
+
+// reuseSegmentFile makes the recycled file at path segment seq, so that
+// its blocks, already written, need no zero-filling: it zeroes and syncs
+// the header, so that the file reads as unused until the writer writes a
+// new one, then renames it and syncs the directory. The frames of its
+// previous use stay behind the header; they hold indexes below any this
+// segment will hold, which is how recovery tells them apart (see the
+// package documentation). The file must be size bytes long.
+func reuseSegmentFile(fsys walfs.FS, dir, path string, seq uint64, size int64) (walfs.File, error) {
+	f, err := fsys.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("while opening %s: %w", path, err)
+	}
+	got, err := f.Size()
+	if err == nil && got != size {
+		err = fmt.Errorf("it is %d bytes, segments are now %d", got, size)
+	}
+	if err == nil {
+		_, err = f.WriteAtSync(make([]byte, segmentHeaderSize), 0)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	name := segmentName(dir, seq)
+	if err == nil {
+		err = fsys.Rename(path, name)
+	}
+	if err == nil {
+		err = fsys.SyncDir(dir)
+	}
+	if err == nil {
+		f, err = fsys.OpenFile(name, os.O_RDWR, 0)
+	}
+	if err != nil {
+		_ = fsys.Remove(path) // not renamed; if it was, name is an unused segment
+		return nil, fmt.Errorf("while reusing %s as segment %d: %w", path, seq, err)
 	}
 	return f, nil
 }

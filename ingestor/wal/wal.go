@@ -72,6 +72,7 @@ type WAL struct {
 	appendedRecords, appendedBytes, groupCommits prometheus.Counter
 	spare                                        chan spareResult // preallocated next segment
 	spareNeed                                    chan uint64      // asks the preallocator for a segment with this sequence
+	recycled                                     chan string      // flushed segment files waiting to be reused (see recycle)
 	ckptMu                                       sync.Mutex
 	done                                         chan struct{} // closed when the writer has stopped
 	prealloc                                     chan struct{} // closed when the preallocator has stopped
@@ -95,9 +96,10 @@ type group struct {
 }
 
 type spareResult struct {
-	seq  uint64
-	file walfs.File
-	err  error
+	seq    uint64
+	file   walfs.File
+	reused bool // a recycled file: not zero after its header
+	err    error
 }
 
 // Open recovers the log in cfg.Dir (creating it if needed) and starts its
@@ -131,6 +133,7 @@ func Open(cfg Config, opts Options) (*WAL, error) {
 		changed:   make(chan struct{}),
 		spare:     make(chan spareResult, 1),
 		spareNeed: make(chan uint64, 1),
+		recycled:  make(chan string, maxRecycled),
 		done:      make(chan struct{}),
 		failedC:   make(chan struct{}),
 		prealloc:  make(chan struct{}),
@@ -164,6 +167,9 @@ func Open(cfg Config, opts Options) (*WAL, error) {
 	if rec.truncated > 0 {
 		w.m.truncatedBytes.WithLabelValues(w.name).Add(float64(rec.truncated))
 		w.log.Warn("repaired the torn tail of an unacknowledged write", "bytes", rec.truncated)
+	}
+	if rec.recycledTail > 0 {
+		w.log.Info("zeroed the previous contents of a recycled segment file after the last group commit", "bytes", rec.recycledTail)
 	}
 	w.m.segments.WithLabelValues(w.name).Set(float64(len(w.segments)))
 	w.log.Info("write-ahead log recovered", "segments", len(w.segments), "first", w.First(), "last", last,

@@ -3,6 +3,8 @@ package wal
 import (
 	"fmt"
 	"time"
+
+	"github.com/eventingestor/eventingestor/ingestor/wal/walfs"
 )
 
 // offsetsHint is the record frame size a new segment's offsets are
@@ -196,6 +198,11 @@ func (w *WAL) segmentFor(g *group) (*segment, error) {
 	if cur != nil && cur.end+need <= cur.capacity {
 		return cur, nil
 	}
+	if cur != nil {
+		if err := w.seal(cur); err != nil {
+			return nil, err
+		}
+	}
 	if cur != nil && w.cfg.Ack == AckBuffered {
 		// Sealed segments are always wholly durable.
 		w.syncBuffered()
@@ -208,7 +215,7 @@ func (w *WAL) segmentFor(g *group) (*segment, error) {
 		return nil, err
 	}
 	seg := &segment{seq: s.seq, version: segmentFormat, base: g.first, name: segmentName(w.cfg.Dir, s.seq), file: s.file,
-		capacity: w.cfg.SegmentBytes, end: segmentHeaderSize,
+		capacity: w.cfg.SegmentBytes, end: segmentHeaderSize, reused: s.reused,
 		// Room for the offsets of records of about 256 bytes (1.6% of the
 		// segment), so that appends rarely copy the slice as it grows.
 		offsets: make([]uint32, 0, w.cfg.SegmentBytes/offsetsHint)}
@@ -266,9 +273,9 @@ func (w *WAL) takeSpare() (spareResult, error) {
 func (w *WAL) preallocate(seq uint64) {
 	defer close(w.prealloc)
 	for {
-		f, err := createSegmentFile(w.fs, w.cfg.Dir, seq, w.cfg.SegmentBytes)
+		f, reused, err := w.newSegmentFile(seq)
 		select {
-		case w.spare <- spareResult{seq: seq, file: f, err: err}:
+		case w.spare <- spareResult{seq: seq, file: f, reused: reused, err: err}:
 		case <-w.stop:
 			if f != nil {
 				_ = f.Close()
@@ -281,4 +288,59 @@ func (w *WAL) preallocate(seq uint64) {
 			return
 		}
 	}
+}
+
+// maxRecycled is how many flushed segment files may wait to be reused.
+const maxRecycled = 2
+
+// newSegmentFile prepares the file of segment seq: a recycled one (reused)
+// if one is waiting, or a new, zero-filled one.
+func (w *WAL) newSegmentFile(seq uint64) (f walfs.File, reused bool, err error) {
+	select {
+	case path := <-w.recycled:
+		f, err := reuseSegmentFile(w.fs, w.cfg.Dir, path, seq, w.cfg.SegmentBytes)
+		if err == nil {
+			return f, true, nil
+		}
+		w.log.Warn("could not reuse a flushed segment file; creating a new one", "err", err)
+	default:
+	}
+	f, err = createSegmentFile(w.fs, w.cfg.Dir, seq, w.cfg.SegmentBytes)
+	return f, false, err
+}
+
+// seal ends the frames of seg, the active segment, before the writer moves
+// to the next one, if its file was recycled: it writes zeros over where the
+// next frame header would go (or up to the end, if less room is left), so
+// that a scan of the sealed segment stops there, before the frames of the
+// file's previous use. The zeros are synced (in both ack modes) before the
+// next segment's header is written: a sealed segment must end cleanly.
+func (w *WAL) seal(seg *segment) error {
+	if !seg.reused {
+		return nil
+	}
+	zeros := make([]byte, min(frameHeaderSize, seg.capacity-seg.end))
+	if _, err := seg.file.WriteAtSync(zeros, seg.end); err != nil {
+		return fmt.Errorf("while ending the frames of segment %d at offset %d: %w", seg.seq, seg.end, err)
+	}
+	return nil
+}
+
+// recycle renames the file of s, a flushed segment that has been closed,
+// to wait for newSegmentFile, if there is room for it and it has the
+// current segment size; it reports whether it did. The rename is durable
+// after the caller syncs the directory.
+func (w *WAL) recycle(s *segment) bool {
+	// Only Checkpoint (under ckptMu) sends, so there is room for the send
+	// if there is now.
+	if len(w.recycled) == cap(w.recycled) || s.capacity != w.cfg.SegmentBytes {
+		return false
+	}
+	path := recycledName(w.cfg.Dir, s.seq)
+	if err := w.fs.Rename(s.name, path); err != nil {
+		w.log.Warn("could not keep a flushed segment file for reuse; removing it", "segment", s.name, "err", err)
+		return false
+	}
+	w.recycled <- path
+	return true
 }

@@ -1,0 +1,267 @@
+package wal
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/eventingestor/eventingestor/ingestor/wal/walfs"
+)
+
+// appendCheckpointed appends records rec(from)..rec(from+n-1) one group at
+// a time, checkpointing everything after each append, as a flusher that
+// keeps up would; flushed segments are then recycled.
+func appendCheckpointed(t *testing.T, w *WAL, from, n int) {
+	t.Helper()
+	for i := from; i < from+n; i++ {
+		last, err := w.Append(context.Background(), []Record{rec(i)})
+		if err != nil {
+			t.Fatalf("Append %d: %v", i, err)
+		}
+		if err := w.Checkpoint(last); err != nil {
+			t.Fatalf("Checkpoint %d: %v", last, err)
+		}
+	}
+}
+
+// TestRecyclesFlushedSegments checks that flushed segment files are reused
+// instead of new ones being zero-filled, that the log reads back, and that
+// reopening it is clean: the old frames behind the last group of a recycled
+// segment are zeroed without being counted as a torn write.
+func TestRecyclesFlushedSegments(t *testing.T) {
+	fsys := walfs.NewMem()
+	cfg := crashConfig()
+	w := openMem(t, fsys, cfg)
+	appendCheckpointed(t, w, 0, 400) // about 40 records per 4 KiB segment
+	if _, err := w.Append(context.Background(), []Record{rec(400), rec(401)}); err != nil {
+		t.Fatal(err)
+	}
+	seq := w.active().seq
+	if seq < 8 {
+		t.Fatalf("only %d segments used; the test needs rotations", seq)
+	}
+	// Each new file is allocated once; recycled ones are not. The writer
+	// may find no recycled file at the first rotations.
+	if n := fsys.Count(walfs.OpAllocate); n > 4 {
+		t.Fatalf("%d segment files allocated for %d segments: flushed ones were not reused", n, seq)
+	}
+	checkRecords(t, readAll(t, w, 401), 401, 400, 2)
+	_ = w.Close()
+
+	m := NewMetrics(nil)
+	opts := testOptions(fsys)
+	opts.Metrics = m
+	w, err := Open(cfg, opts)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer func() { _ = w.Close() }()
+	checkRecords(t, readAll(t, w, 401), 401, 400, 2)
+	if torn := testutil.ToFloat64(m.truncatedBytes.WithLabelValues(w.name)); torn != 0 {
+		t.Fatalf("a recycled segment's old frames were counted as %v bytes of torn write", torn)
+	}
+	names, _ := fsys.ReadDir(testDir)
+	for _, n := range names {
+		if isRecycledName(n) {
+			t.Fatalf("%s left behind after reopening", n)
+		}
+	}
+	appendN(t, w, 402, 1)
+	checkRecords(t, readAll(t, w, 401), 401, 400, 3)
+}
+
+// recycledLayout writes a log by hand: a checkpoint at 9, an active segment
+// 5 with records 10 and 11 followed by a whole group of records tailIndex
+// and tailIndex+1 and, after it, segment 6 with a zero header followed by a
+// whole group of records nextIndex and nextIndex+1. With indexes below 10
+// those groups are what a recycled file keeps of its previous use.
+func recycledLayout(fsys *walfs.Mem, tailIndex, nextIndex uint64) {
+	size := crashConfig().SegmentBytes
+	fsys.WriteFile(filepath.Join(testDir, checkpointName), Checkpoint{Index: 9}.encode())
+	group := func(buf []byte, first uint64) []byte {
+		start := len(buf)
+		for i := first; i < first+2; i++ {
+			r := rec(int(i))
+			buf = appendRecordFrame(buf, &r, i)
+		}
+		return appendCommitFrame(buf, start, int64(start), first+1, segmentFormat)
+	}
+	seg := segmentHeader{version: segmentFormat, seq: 5, baseIndex: 10}.encode()
+	seg = group(seg, 10)
+	seg = group(seg, tailIndex)
+	fsys.WriteFile(segmentName(testDir, 5), append(seg, make([]byte, size-int64(len(seg)))...))
+	unused := group(make([]byte, segmentHeaderSize), nextIndex)
+	fsys.WriteFile(segmentName(testDir, 6), append(unused, make([]byte, size-int64(len(unused)))...))
+}
+
+// TestRecoveryIgnoresFramesOfRecycledFiles checks recovery against frames a
+// recycled segment file keeps from its previous use (indexes below the
+// log's): behind the active segment's last group they are zeroed, and a
+// segment with a zero header that holds them is removed as unused. The same
+// groups with indexes the log could hold are still reported as corruption.
+func TestRecoveryIgnoresFramesOfRecycledFiles(t *testing.T) {
+	fsys := walfs.NewMem()
+	recycledLayout(fsys, 3, 5)
+	m := NewMetrics(nil)
+	opts := testOptions(fsys)
+	opts.Metrics = m
+	w, err := Open(crashConfig(), opts)
+	if err != nil {
+		t.Fatalf("Open with the frames of a recycled file: %v", err)
+	}
+	checkRecords(t, readAll(t, w, 10), 10, 10, 2)
+	if torn := testutil.ToFloat64(m.truncatedBytes.WithLabelValues(w.name)); torn != 0 {
+		t.Fatalf("old frames counted as %v bytes of torn write", torn)
+	}
+	_ = w.Close()
+	// Segment 6 was removed; the preallocator made a new, zeroed one.
+	if data, err := fsys.ReadFile(segmentName(testDir, 6)); err == nil && !allZero(data) {
+		t.Fatal("the unused segment with old frames was kept")
+	}
+	data, _ := fsys.ReadFile(segmentName(testDir, 5))
+	if res := scanSegment(data, segmentFormat, 10); res.dirty || len(res.offsets) != 2 {
+		t.Fatalf("segment 5 after recovery: %+v, want 2 records and zeros after them", res)
+	}
+
+	for _, tc := range []struct {
+		name            string
+		tail, next      uint64
+		wantInMessage   string
+		wantTornCounted bool
+	}{
+		{"a group after the active segment's last that the log could hold", 14, 5, "followed by a committed group", false},
+		{"a group the log could hold in a segment with a zero header", 3, 12, "holds committed data", false},
+	} {
+		fsys := walfs.NewMem()
+		recycledLayout(fsys, tc.tail, tc.next)
+		_, err := Open(crashConfig(), testOptions(fsys))
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.wantInMessage) {
+			t.Errorf("%s: Open = %v, want corruption (%q)", tc.name, err, tc.wantInMessage)
+		}
+	}
+}
+
+// failNthSegmentSync is failNthDataSync counting only segment files, so
+// that checkpoints never fail.
+func failNthSegmentSync(n int) walfs.FaultFunc {
+	inner := failNthDataSync(n)
+	return func(op walfs.Op, name string) error {
+		if !strings.HasSuffix(name, segmentSuffix) {
+			return nil
+		}
+		return inner(op, name)
+	}
+}
+
+// TestCrashWithRecycledSegments is TestCrashAtEveryByte for a log whose
+// flusher keeps up: it checkpoints after every append, so segments rotate
+// into recycled files. Each crash state must recover the acknowledged
+// records after the checkpoint, take an append and reopen.
+func TestCrashWithRecycledSegments(t *testing.T) {
+	const records = 240
+	crashes, recycled := 0, 0
+	for n := 1; ; n++ {
+		fsys := walfs.NewMem()
+		fsys.SetFault(failNthSegmentSync(n))
+		w := openMem(t, fsys, crashConfig())
+		acked, inflight := 0, 0
+		for i := range records {
+			last, err := w.Append(context.Background(), []Record{rec(i)})
+			if err != nil {
+				if !errors.Is(err, walfs.ErrInjected) {
+					t.Fatalf("append failed with %v, want the injected fault", err)
+				}
+				inflight = 1
+				break
+			}
+			acked++
+			if err := w.Checkpoint(last); err != nil {
+				t.Fatalf("Checkpoint %d: %v", last, err)
+			}
+		}
+		if inflight == 0 {
+			_ = w.Close()
+			break // the workload finished without reaching sync n
+		}
+		if a := w.active(); a != nil {
+			recycled = max(recycled, int(a.seq)-fsys.Count(walfs.OpAllocate))
+		}
+		_ = w.Close()
+		fsys.SetFault(nil)
+		unsynced := fsys.UnsyncedBytes()
+		for _, k := range []int64{0, unsynced / 3, unsynced / 2, unsynced - 1, unsynced} {
+			checkRecoveredAfterCheckpoint(t, fsys.Crash(walfs.CrashOptions{KeepBytes: k}), acked, inflight)
+			crashes++
+		}
+		for seed := range uint64(4) {
+			r := rand.New(rand.NewPCG(seed, uint64(n)))
+			checkRecoveredAfterCheckpoint(t, fsys.Crash(walfs.CrashOptions{Rand: r}), acked, inflight)
+			crashes++
+		}
+	}
+	t.Logf("recovered from %d crash states; up to %d segments came from recycled files", crashes, recycled)
+	if crashes < 1000 || recycled < 3 {
+		t.Fatalf("only %d crash states, %d recycled segments exercised", crashes, recycled)
+	}
+}
+
+// checkRecoveredAfterCheckpoint opens a crashed file system and checks that
+// it holds the records after its checkpoint up to every acknowledged one
+// (or the in-flight one too), takes an append and reopens with it.
+func checkRecoveredAfterCheckpoint(t *testing.T, fsys *walfs.Mem, acked, inflight int) {
+	t.Helper()
+	w, err := Open(crashConfig(), testOptions(fsys))
+	if err != nil {
+		t.Fatalf("recovery failed: %v", err)
+	}
+	ckpt := w.CheckpointIndex()
+	got := readAll(t, w, ckpt+1)
+	if n := int(ckpt) + len(got); n != acked && n != acked+inflight {
+		_ = w.Close()
+		t.Fatalf("recovered records %d..%d, want up to %d (or %d with the in-flight one)", ckpt+1, n, acked, acked+inflight)
+	}
+	checkRecords(t, got, ckpt+1, int(ckpt), len(got))
+	next := int(ckpt) + len(got)
+	if last, err := w.Append(context.Background(), []Record{rec(next)}); err != nil || last != uint64(next+1) {
+		_ = w.Close()
+		t.Fatalf("append after recovery = %d, %v; want index %d", last, err, next+1)
+	}
+	_ = w.Close()
+	w, err = Open(crashConfig(), testOptions(fsys))
+	if err != nil {
+		t.Fatalf("second reopen failed: %v", err)
+	}
+	checkRecords(t, readAll(t, w, ckpt+1), ckpt+1, int(ckpt), len(got)+1)
+	_ = w.Close()
+}
+
+// TestRecyclesOnTheRealFileSystem runs the recycling path in real files:
+// renames of closed segment files, header clearing through pwritev2, and a
+// reopen that reads through a mapping of a recycled active segment.
+func TestRecyclesOnTheRealFileSystem(t *testing.T) {
+	cfg := crashConfig()
+	cfg.Dir = t.TempDir()
+	w, err := Open(cfg, testOptions(walfs.OS{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendCheckpointed(t, w, 0, 400)
+	if _, err := w.Append(context.Background(), []Record{rec(400), rec(401)}); err != nil {
+		t.Fatal(err)
+	}
+	if !w.active().reused {
+		t.Fatal("the active segment after 400 checkpointed appends is not a recycled file")
+	}
+	_ = w.Close()
+	w, err = Open(cfg, testOptions(walfs.OS{}))
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer func() { _ = w.Close() }()
+	checkRecords(t, readAll(t, w, 401), 401, 400, 2)
+}
