@@ -116,7 +116,7 @@ func TestUnusedSegmentsAreRemoved(t *testing.T) {
 // damaged one.
 func TestCheckpointIsAtomic(t *testing.T) {
 	for step := 0; step < 6; step++ {
-		for _, keep := range []int64{0, -1} {
+		for _, keep := range []int64{0, 8, 20, 39, -1} { // none, torn slot, all
 			fsys := walfs.NewMem()
 			w := openMem(t, fsys, testConfig())
 			appendN(t, w, 0, 20)
@@ -155,5 +155,72 @@ func TestCheckpointIsAtomic(t *testing.T) {
 			checkRecords(t, readAll(t, w2, got.Index+1), got.Index+1, int(got.Index), 20-int(got.Index))
 			_ = w2.Close()
 		}
+	}
+}
+
+// TestCheckpointSlots checks the two-slot checkpoint file: the first write
+// creates it (the only rename), later ones alternate slots in place; a log
+// with the single-slot file of earlier versions is read and converted; a
+// damaged slot falls back to the other, and a file with no valid slot is
+// corruption.
+func TestCheckpointSlots(t *testing.T) {
+	fsys := walfs.NewMem()
+	w := openMem(t, fsys, testConfig())
+	appendN(t, w, 0, 20)
+	for i, index := range []uint64{5, 10, 15} {
+		if err := w.Checkpoint(index); err != nil {
+			t.Fatal(err)
+		}
+		c, slot, err := readCheckpointFile(fsys, testDir)
+		if err != nil || c.Index != index || slot != i%2 {
+			t.Fatalf("after Checkpoint(%d): %d in slot %d (%v), want slot %d", index, c.Index, slot, err, i%2)
+		}
+	}
+	if n := fsys.Count(walfs.OpRename); n != 1 {
+		t.Fatalf("%d renames for 3 checkpoints, want 1 (the file's creation)", n)
+	}
+	_ = w.Close()
+
+	name := filepath.Join(testDir, checkpointName)
+	fsys.WriteFile(name, Checkpoint{Index: 3}.encode()) // single-slot layout
+	w = openMem(t, fsys, testConfig())
+	if got := w.CheckpointIndex(); got != 3 {
+		t.Fatalf("single-slot checkpoint read as %d, want 3", got)
+	}
+	if err := w.Checkpoint(7); err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Close()
+	if b, _ := fsys.ReadFile(name); len(b) != checkpointFileSize {
+		t.Fatalf("checkpoint file is %d bytes after a write, want the two-slot %d", len(b), checkpointFileSize)
+	}
+	w = openMem(t, fsys, testConfig())
+	if got := w.CheckpointIndex(); got != 7 {
+		t.Fatalf("after conversion: checkpoint %d, want 7", got)
+	}
+	_ = w.Close()
+
+	two := func(slot0, slot1 []byte) {
+		b := make([]byte, checkpointFileSize)
+		copy(b, slot0)
+		copy(b[checkpointSlot:], slot1)
+		fsys.WriteFile(name, b)
+	}
+	garbage := []byte("EIWALCKP garbage garbage garbage garbage")
+	two(Checkpoint{Index: 9}.encode(), garbage)
+	if c, slot, err := readCheckpointFile(fsys, testDir); err != nil || c.Index != 9 || slot != 0 {
+		t.Fatalf("with slot 1 damaged: %d in slot %d (%v), want 9 in slot 0", c.Index, slot, err)
+	}
+	two(Checkpoint{Index: 9}.encode(), Checkpoint{Index: 12}.encode())
+	if c, slot, err := readCheckpointFile(fsys, testDir); err != nil || c.Index != 12 || slot != 1 {
+		t.Fatalf("with both slots valid: %d in slot %d (%v), want the newer 12 in slot 1", c.Index, slot, err)
+	}
+	two(garbage, garbage)
+	if _, err := ReadCheckpoint(fsys, testDir); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("with both slots damaged: %v, want corruption", err)
+	}
+	two(nil, nil)
+	if _, err := ReadCheckpoint(fsys, testDir); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("with both slots empty: %v, want corruption", err)
 	}
 }

@@ -112,7 +112,7 @@
 //
 // # Checkpoint
 //
-//	offset  size  checkpoint file (40 bytes)
+//	offset  size  checkpoint record (40 bytes)
 //	     0     8  magic "EIWALCKP"
 //	     8     2  format version, 1
 //	    10     6  reserved, zero
@@ -121,6 +121,19 @@
 //	    32     4  CRC32C of bytes 0..32
 //	    36     4  reserved, zero
 //
-// It is written to checkpoint.tmp, synced, renamed over checkpoint, and the
-// directory is synced: a crash leaves either the old or the new checkpoint.
+//	offset  size  checkpoint file (8192 bytes)
+//	     0    40  slot 0: a checkpoint record, or zeros
+//	  4096    40  slot 1: a checkpoint record, or zeros
+//	              (zeros elsewhere)
+//
+// The checkpoint is the valid slot with the higher index. A new checkpoint
+// is written into the other slot in place and synced (one pwritev2 with
+// RWF_DSYNC): a crash during the write can damage only that slot, and the
+// one before it stands (segments are deleted only after the write has
+// returned). The flusher checkpoints after every sink batch, so this is one
+// call where a temporary file took two syncs, a rename and a directory
+// sync. The file itself is created once, as checkpoint.tmp, synced and
+// renamed, with the directory synced. A file of 40 bytes is the single-slot
+// layout of earlier versions (one record, replaced by rename); it is read,
+// and the next checkpoint replaces it with a two-slot file.
 package wal

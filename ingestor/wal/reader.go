@@ -132,7 +132,7 @@ func (w *WAL) Checkpoint(index uint64) error {
 	if d := w.durable.Load(); index > d {
 		return fmt.Errorf("checkpoint %d is beyond the last durable record %d", index, d)
 	}
-	if err := writeCheckpoint(w.fs, w.cfg.Dir, Checkpoint{Index: index, WrittenAt: w.now().UnixNano()}); err != nil {
+	if err := w.ckpt.write(Checkpoint{Index: index, WrittenAt: w.now().UnixNano()}); err != nil {
 		return fmt.Errorf("while writing checkpoint %d: %w", index, err)
 	}
 	w.segMu.Lock()

@@ -141,7 +141,10 @@ func recordFrames(group []byte) bool {
 type recovered struct {
 	segments   []*segment
 	checkpoint Checkpoint
-	truncated  int64 // bytes of torn tail zeroed
+	// checkpointSlot is the slot of the checkpoint file holding it, or -1
+	// (no file, or the single-slot layout).
+	checkpointSlot int
+	truncated      int64 // bytes of torn tail zeroed
 	// recycledTail counts bytes zeroed after the last group of a segment
 	// whose file was recycled, when they start with a frame of its
 	// previous use rather than a torn write.
@@ -160,7 +163,7 @@ func recoverLog(fsys walfs.FS, dir string) (*recovered, error) {
 		return nil, fmt.Errorf("while listing WAL directory %s: %w", dir, err)
 	}
 	rec := &recovered{}
-	if rec.checkpoint, err = ReadCheckpoint(fsys, dir); err != nil {
+	if rec.checkpoint, rec.checkpointSlot, err = readCheckpointFile(fsys, dir); err != nil {
 		return nil, err
 	}
 	var seqs []uint64

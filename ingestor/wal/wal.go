@@ -74,8 +74,9 @@ type WAL struct {
 	spareNeed                                    chan uint64      // asks the preallocator for a segment with this sequence
 	recycled                                     chan string      // flushed segment files waiting to be reused (see recycle)
 	ckptMu                                       sync.Mutex
-	done                                         chan struct{} // closed when the writer has stopped
-	prealloc                                     chan struct{} // closed when the preallocator has stopped
+	ckpt                                         *checkpointWriter // under ckptMu
+	done                                         chan struct{}     // closed when the writer has stopped
+	prealloc                                     chan struct{}     // closed when the preallocator has stopped
 	stop                                         chan struct{}
 	closeOnce                                    sync.Once
 	closeErr                                     error
@@ -150,6 +151,10 @@ func Open(cfg Config, opts Options) (*WAL, error) {
 			w.log.Error("write-ahead log is corrupt; refusing to open it", "dir", cfg.Dir, "err", err)
 		}
 		return nil, fmt.Errorf("while recovering the WAL in %s: %w", cfg.Dir, err)
+	}
+	if w.ckpt, err = openCheckpointWriter(w.fs, cfg.Dir, rec.checkpointSlot); err != nil {
+		closeSegments(rec.segments)
+		return nil, err
 	}
 	w.segments = rec.segments
 	w.checkpoint.Store(rec.checkpoint.Index)
@@ -395,6 +400,9 @@ func (w *WAL) Close() error {
 		w.segMu.Lock()
 		closeSegments(w.segments)
 		w.segMu.Unlock()
+		w.ckptMu.Lock()
+		w.ckpt.close()
+		w.ckptMu.Unlock()
 		w.mu.Lock()
 		w.closeErr = w.failed
 		w.mu.Unlock()
