@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/eventingestor/eventingestor/ingestor/internal/dsync"
 )
 
 const (
@@ -261,14 +263,10 @@ func (s *stream) create() error {
 	return nil
 }
 
-// append writes p to the active file with one write call and syncs it. On
-// an error it abandons the file.
+// append writes p to the active file and syncs it, in one call where the
+// system has one (see dsync). On an error it abandons the file.
 func (s *stream) append(p []byte) error {
-	_, err := s.file.Write(p)
-	if err == nil {
-		err = datasync(s.file)
-	}
-	if err != nil {
+	if _, err := dsync.WriteAt(s.file, p, -1); err != nil {
 		s.abandon(err)
 		return err
 	}
@@ -286,7 +284,7 @@ func (s *stream) abandon(cause error) {
 	s.log.Warn("abandoning sink file after a write error", "file", s.path, "bytes", s.size, "err", cause)
 	err := f.Truncate(s.size)
 	if err == nil {
-		err = datasync(f)
+		err = dsync.Datasync(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

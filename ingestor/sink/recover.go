@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+
+	"github.com/eventingestor/eventingestor/ingestor/internal/dsync"
 )
 
 // errStopScan stops scanLines early.
@@ -57,7 +59,7 @@ func truncateTorn(path string) (size, kept int64, err error) {
 			return size, 0, err
 		}
 	}
-	return size, kept, datasync(f)
+	return size, kept, dsync.Datasync(f)
 }
 
 // validPrefix returns the length of the longest prefix of r made of

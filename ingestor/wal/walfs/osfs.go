@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"sort"
+
+	"github.com/eventingestor/eventingestor/ingestor/internal/dsync"
 )
 
 // OS is the real file system.
@@ -66,9 +68,9 @@ func (f *osFile) Size() (int64, error) {
 	return st.Size(), nil
 }
 
-func (f *osFile) Sync() error { return datasync(f.File) }
+func (f *osFile) Sync() error { return dsync.Datasync(f.File) }
 
-func (f *osFile) WriteAtSync(p []byte, off int64) (int, error) { return writeAtSync(f.File, p, off) }
+func (f *osFile) WriteAtSync(p []byte, off int64) (int, error) { return dsync.WriteAt(f.File, p, off) }
 
 // Allocate reserves the blocks and then writes zeros over the new range. An
 // fdatasync after a write into blocks that are allocated but unwritten must
