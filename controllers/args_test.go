@@ -37,7 +37,7 @@ func TestServeArgs(t *testing.T) {
 			want: []string{
 				"--event.key-field=user_id", "--event.id-field=id", "--shards=0",
 				"--durability.ack=durable", "--durability.max-backlog=268435456", "--wal.segment-bytes=16777216",
-				"--flush.interval=1s", "--flush.max-events=5000", "--flush.max-bytes=4194304",
+				"--flush.interval=1s", "--flush.max-events=20000", "--flush.max-bytes=4194304",
 				"--sink.type=log", "--shutdown-timeout=30s", "--log-format=json",
 			},
 		},
@@ -71,7 +71,7 @@ func TestServeArgs(t *testing.T) {
 			want: []string{
 				"--event.key-field=user_id", "--event.id-field=id", "--shards=0",
 				"--durability.ack=durable", "--durability.max-backlog=268435456", "--wal.segment-bytes=16777216",
-				"--flush.interval=1s", "--flush.max-events=5000", "--flush.max-bytes=4194304",
+				"--flush.interval=1s", "--flush.max-events=20000", "--flush.max-bytes=4194304",
 				"--sink.type=file", "--sink.file.dir=/var/lib/eventingestor/sink", "--sink.file.max-bytes=67108864", "--sink.file.max-age=1h0m0s",
 				"--shutdown-timeout=30s", "--log-format=json",
 			},
@@ -87,7 +87,7 @@ func TestServeArgs(t *testing.T) {
 			want: []string{
 				"--event.key-field=user_id", "--event.id-field=id", "--shards=0",
 				"--durability.ack=durable", "--durability.max-backlog=268435456", "--wal.segment-bytes=16777216",
-				"--flush.interval=1s", "--flush.max-events=5000", "--flush.max-bytes=4194304",
+				"--flush.interval=1s", "--flush.max-events=20000", "--flush.max-bytes=4194304",
 				"--sink.type=webhook", "--sink.webhook.url=https://hooks.example/ingest?x=1",
 				"--shutdown-timeout=30s", "--log-format=json",
 			},
@@ -101,7 +101,7 @@ func TestServeArgs(t *testing.T) {
 			want: []string{
 				"--event.key-field=$$(POD_NAME)", "--event.id-field=a$$b", "--shards=0",
 				"--durability.ack=durable", "--durability.max-backlog=268435456", "--wal.segment-bytes=16777216",
-				"--flush.interval=1s", "--flush.max-events=5000", "--flush.max-bytes=4194304",
+				"--flush.interval=1s", "--flush.max-events=20000", "--flush.max-bytes=4194304",
 				"--sink.type=log", "--shutdown-timeout=30s", "--log-format=json",
 			},
 		},

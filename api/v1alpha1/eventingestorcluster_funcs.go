@@ -19,7 +19,7 @@ const (
 	DefaultAck             = AckDurable
 	DefaultMaxBacklog      = "256Mi"
 	DefaultFlushInterval   = "1s"
-	DefaultFlushMaxEvents  = 5000
+	DefaultFlushMaxEvents  = 20000
 	DefaultFlushMaxBytes   = "4Mi"
 	DefaultSinkType        = SinkLog
 	DefaultFileSinkDir     = "/var/lib/eventingestor/sink"

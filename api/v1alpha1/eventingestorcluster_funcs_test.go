@@ -48,7 +48,7 @@ func TestOrDefault(t *testing.T) {
 		{"ack", s.Durability.AckOrDefault(), AckDurable},
 		{"maxBacklog", s.Durability.MaxBacklogOrDefault(), int64(256 << 20)},
 		{"flush.interval", s.Flush.IntervalOrDefault(), time.Second},
-		{"flush.maxEvents", s.Flush.MaxEventsOrDefault(), int32(5000)},
+		{"flush.maxEvents", s.Flush.MaxEventsOrDefault(), int32(20000)},
 		{"flush.maxBytes", s.Flush.MaxBytesOrDefault(), int64(4 << 20)},
 		{"sink.type", s.Sink.TypeOrDefault(), SinkLog},
 		{"file.dir", file.DirOrDefault(), "/var/lib/eventingestor/sink"},

@@ -171,10 +171,12 @@ type FlushSpec struct {
 	Interval *metav1.Duration `json:"interval,omitempty"`
 
 	// MaxEvents flushes once this many events are waiting; it is also the
-	// largest batch.
+	// largest batch. Large batches let the flusher keep up under load (its
+	// pace is set by its waits on the sink and the disk); MaxBytes caps
+	// them too.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=1000000
-	// +kubebuilder:default=5000
+	// +kubebuilder:default=20000
 	// +optional
 	MaxEvents int32 `json:"maxEvents,omitempty"`
 

@@ -57,11 +57,15 @@ type RestartConfig struct {
 	Window      time.Duration
 }
 
-// Defaults.
+// Defaults. Under a full backlog a flusher's pace is set by how many times
+// it waits (for a read, the sink's sync, the checkpoint's), not by its own
+// CPU, so batches are large: with ~200-byte events DefaultFlushMaxBytes is
+// the cap, ~20,000 events. Measured on 2 cores shared with 2,000 senders:
+// 5,000-event batches flushed 250-290k events/s, 20,000-event ones 400-430k.
 const (
 	DefaultMaxBacklogBytes = 1 << 30
 	DefaultFlushInterval   = time.Second
-	DefaultFlushMaxEvents  = 5000
+	DefaultFlushMaxEvents  = 20000
 	DefaultFlushMaxBytes   = 4 << 20
 )
 
