@@ -108,7 +108,15 @@
 // acknowledged, and Open fails with ErrCorrupt. The same holds
 // for any damage in a segment that is not the last, a gap between segments'
 // indexes, or a bad checkpoint. Corruption is never skipped silently: the
-// shard refuses to start and the error names the file and offset.
+// shard refuses to start and the error names the file and offset. A segment
+// whose header is whole but has a format version this build does not read
+// (a newer build wrote it) also stops Open, with an error that says so; it
+// is never taken for an unused segment and removed.
+//
+// A flushed segment's file is handed to the preallocator for reuse only
+// once its rename to NNN.recycled is durable (after the directory sync):
+// otherwise a crash could find the reused file, header zeroed, under its
+// old name before the active segment.
 //
 // # Checkpoint
 //

@@ -73,6 +73,10 @@ func dumpSegment(out io.Writer, fsys walfs.FS, dir string, seq uint64, pos, last
 	}
 	base := filepath.Base(name)
 	hdr, err := decodeSegmentHeader(data)
+	if errors.Is(err, errSegmentVersion) {
+		_, _ = fmt.Fprintf(out, "segment %s: %v; not read (open refuses the log)\n", base, err)
+		return next, nil
+	}
 	if err != nil {
 		status := "unused (would be removed at open)"
 		if pos < lastUsed || findValidCommit(data, segmentHeaderSize, next, segmentFormatV1, segmentFormatV2) >= 0 {

@@ -310,6 +310,12 @@ func (h segmentHeader) encode() []byte {
 
 var errHeaderZero = errors.New("segment header is all zeros (preallocated, never used)")
 
+// errSegmentVersion is a whole segment header (magic and checksum hold)
+// with a format version this build does not read: a newer build wrote it.
+// The segment is in use, not damaged, and must be neither scanned nor
+// removed.
+var errSegmentVersion = errors.New("unsupported segment format version")
+
 func decodeSegmentHeader(b []byte) (segmentHeader, error) {
 	if len(b) < segmentHeaderSize {
 		return segmentHeader{}, fmt.Errorf("segment header is %d bytes, want %d", len(b), segmentHeaderSize)
@@ -326,7 +332,7 @@ func decodeSegmentHeader(b []byte) (segmentHeader, error) {
 	}
 	v := binary.LittleEndian.Uint16(b[8:])
 	if v != segmentFormatV1 && v != segmentFormatV2 {
-		return segmentHeader{}, fmt.Errorf("unsupported segment format version %d (this build reads versions %d and %d)", v, segmentFormatV1, segmentFormatV2)
+		return segmentHeader{}, fmt.Errorf("%w %d (this build reads versions %d and %d; a newer eventingestor wrote it)", errSegmentVersion, v, segmentFormatV1, segmentFormatV2)
 	}
 	return segmentHeader{
 		version:   v,

@@ -129,6 +129,9 @@ func (w *WAL) Checkpoint(index uint64) error {
 	if index <= w.checkpoint.Load() {
 		return nil
 	}
+	if w.ckptClosed {
+		return ErrClosed
+	}
 	if d := w.durable.Load(); index > d {
 		return fmt.Errorf("checkpoint %d is beyond the last durable record %d", index, d)
 	}
@@ -150,17 +153,28 @@ func (w *WAL) Checkpoint(index uint64) error {
 		return nil
 	}
 	w.m.segments.WithLabelValues(w.name).Set(float64(n))
+	var recycled []string
+	room := cap(w.recycled) - len(w.recycled) // only Checkpoint sends
 	for _, s := range drop {
 		_ = s.file.Close()
-		if w.recycle(s) {
-			continue
+		if len(recycled) < room {
+			if path, ok := w.recycle(s); ok {
+				recycled = append(recycled, path)
+				continue
+			}
 		}
 		if err := w.fs.Remove(s.name); err != nil {
 			return fmt.Errorf("while removing flushed segment %s: %w", s.name, err)
 		}
 	}
 	if err := w.fs.SyncDir(w.cfg.Dir); err != nil {
+		// The renamed files are not handed on: until the renames are
+		// durable, a crash could find a reused file under its old segment
+		// name. They are removed at the next open.
 		return fmt.Errorf("while syncing %s after removing or recycling flushed segments: %w", w.cfg.Dir, err)
+	}
+	for _, path := range recycled {
+		w.recycled <- path
 	}
 	return nil
 }

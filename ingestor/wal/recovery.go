@@ -146,8 +146,8 @@ type recovered struct {
 	checkpointSlot int
 	truncated      int64 // bytes of torn tail zeroed
 	// recycledTail counts bytes zeroed after the last group of a segment
-	// whose file was recycled, when they start with a frame of its
-	// previous use rather than a torn write.
+	// whose file was recycled, when they start with a whole frame of its
+	// previous use (anything else counts as a torn write).
 	recycledTail int64
 	removed      int // unused or fully flushed segment files removed
 }
@@ -254,7 +254,7 @@ func lastUsedSegment(fsys walfs.FS, dir string, seqs []uint64) (int, error) {
 		if err != nil && !errors.Is(err, io.EOF) {
 			return 0, fmt.Errorf("while reading the header of segment %s: %w", name, err)
 		}
-		if _, err := decodeSegmentHeader(hdr[:n]); err == nil {
+		if _, err := decodeSegmentHeader(hdr[:n]); err == nil || errors.Is(err, errSegmentVersion) {
 			return i, nil
 		}
 	}
@@ -267,6 +267,9 @@ func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq 
 		return &CorruptionError{File: name, Offset: off, Reason: fmt.Sprintf(format, args...)}
 	}
 	hdr, err := decodeSegmentHeader(data)
+	if errors.Is(err, errSegmentVersion) {
+		return nil, fmt.Errorf("while opening segment %s: %w; refusing to open the log (downgrades are not supported)", name, err)
+	}
 	if err != nil {
 		// A header is synced before any group is written after it, so a
 		// header that never made it to disk can only hide unacknowledged
@@ -298,7 +301,7 @@ func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq 
 			return nil, corrupt(res.at, "%s, followed by a committed group at offset %d", res.why, at)
 		}
 		// Counted before the repair: data may be a mapping of the file.
-		if n := lastNonZero(data[res.end:]); res.trailing || staleFrameAt(data, res.end, hdr.baseIndex+uint64(len(res.offsets))) {
+		if n := lastNonZero(data[res.end:]); staleFrameAt(data, res.end, hdr.baseIndex+uint64(len(res.offsets))) {
 			rec.recycledTail += n
 		} else {
 			rec.truncated += n

@@ -1,11 +1,14 @@
 package wal
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -264,4 +267,139 @@ func TestRecyclesOnTheRealFileSystem(t *testing.T) {
 	}
 	defer func() { _ = w.Close() }()
 	checkRecords(t, readAll(t, w, 401), 401, 400, 2)
+}
+
+// TestReuseFailureLeavesNoFile fails each step of reuseSegmentFile in turn:
+// afterwards neither the recycled file nor the new segment's name may be
+// left behind, so that the preallocator can create segment seq afresh
+// (with O_EXCL) instead of failing on it forever.
+func TestReuseFailureLeavesNoFile(t *testing.T) {
+	size := crashConfig().SegmentBytes
+	for _, failing := range []walfs.Op{walfs.OpOpen, walfs.OpWrite, walfs.OpSync, walfs.OpRename, walfs.OpSyncDir} {
+		fsys := walfs.NewMem()
+		path := recycledName(testDir, 3)
+		fsys.WriteFile(path, make([]byte, size))
+		fsys.SetFault(func(op walfs.Op, _ string) error {
+			if op == failing {
+				return walfs.ErrInjected
+			}
+			return nil
+		})
+		if _, err := reuseSegmentFile(fsys, testDir, path, 7, size); !errors.Is(err, walfs.ErrInjected) {
+			t.Fatalf("%s failing: reuse = %v, want the injected fault", failing, err)
+		}
+		fsys.SetFault(nil)
+		for _, name := range []string{path, segmentName(testDir, 7)} {
+			if _, err := fsys.ReadFile(name); err == nil {
+				t.Errorf("%s failing: %s left behind", failing, filepath.Base(name))
+			}
+		}
+		f, err := createSegmentFile(fsys, testDir, 7, size)
+		if err != nil {
+			t.Fatalf("%s failing: segment 7 cannot be created afterwards: %v", failing, err)
+		}
+		_ = f.Close()
+	}
+}
+
+// TestRecycledFileIsHandedOnOnlyAfterItsRename is durable: Checkpoint renames
+// a flushed segment's file for reuse, but the directory sync fails, so the
+// rename may not survive a crash. The file must not be reused (its header
+// zeroed while the disk may still list it under its old segment name, before
+// the active one): the log must reopen with every record after the
+// checkpoint.
+func TestRecycledFileIsHandedOnOnlyAfterItsRename(t *testing.T) {
+	fsys := walfs.NewMem()
+	var noDirSync atomic.Bool
+	fsys.SetFault(func(op walfs.Op, _ string) error {
+		if op == walfs.OpSyncDir && noDirSync.Load() {
+			return walfs.ErrInjected
+		}
+		return nil
+	})
+	cfg := crashConfig()
+	w := openMem(t, fsys, cfg)
+	appendCheckpointed(t, w, 0, 1)
+	i := 1
+	for ; w.active().seq < 2; i++ {
+		appendN(t, w, i, 1)
+	}
+	w.segMu.RLock()
+	first := w.segments[0].last()
+	w.segMu.RUnlock()
+	noDirSync.Store(true)
+	if err := w.Checkpoint(first); !errors.Is(err, walfs.ErrInjected) {
+		t.Fatalf("Checkpoint with a failing directory sync = %v, want the fault", err)
+	}
+	if n := len(w.recycled); n != 0 {
+		t.Fatalf("%d recycled files handed on before their rename was durable", n)
+	}
+	noDirSync.Store(false)
+	for ; w.active().seq < 4; i++ { // rotations, with new files
+		appendN(t, w, i, 1)
+	}
+	crashed := fsys.Crash(walfs.CrashOptions{KeepBytes: 0})
+	_ = w.Close()
+	w2, err := Open(cfg, testOptions(crashed))
+	if err != nil {
+		t.Fatalf("reopen after the crash: %v", err)
+	}
+	defer func() { _ = w2.Close() }()
+	ckpt := w2.CheckpointIndex()
+	checkRecords(t, readAll(t, w2, ckpt+1), ckpt+1, int(ckpt), i-int(ckpt))
+}
+
+// TestTornWriteInANewSegmentCountsAsTorn: in a zero-filled segment, a last,
+// unacknowledged group whose first sector never reached the disk reads as a
+// zero frame header followed by bytes. That is a torn write (counted in
+// truncatedBytes), not what a recycled file keeps of its previous use.
+func TestTornWriteInANewSegmentCountsAsTorn(t *testing.T) {
+	fsys := walfs.NewMem()
+	size := crashConfig().SegmentBytes
+	seg := segmentHeader{version: segmentFormat, seq: 1, baseIndex: 1}.encode()
+	for first := uint64(1); first <= 2; first++ {
+		start := len(seg)
+		r := rec(int(first))
+		seg = appendRecordFrame(seg, &r, first)
+		seg = appendCommitFrame(seg, start, int64(start), first, segmentFormat)
+		if first == 2 {
+			clear(seg[start : start+frameHeaderSize]) // its first sector never reached the disk
+		}
+	}
+	fsys.WriteFile(segmentName(testDir, 1), append(seg, make([]byte, size-int64(len(seg)))...))
+	m := NewMetrics(nil)
+	opts := testOptions(fsys)
+	opts.Metrics = m
+	w, err := Open(crashConfig(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = w.Close() }()
+	checkRecords(t, readAll(t, w, 1), 1, 1, 1)
+	if torn := testutil.ToFloat64(m.truncatedBytes.WithLabelValues(w.name)); torn == 0 {
+		t.Fatal("a torn unacknowledged write in a zero-filled segment was not counted as torn bytes")
+	}
+}
+
+// TestNewerSegmentFormatIsNotTouched: a segment whose header is whole but
+// has a format version this build does not know (a newer build wrote it)
+// makes Open fail with a clear error, and the file is left as it is, not
+// taken for an unused segment and removed.
+func TestNewerSegmentFormatIsNotTouched(t *testing.T) {
+	fsys := walfs.NewMem()
+	w := openMem(t, fsys, crashConfig())
+	appendN(t, w, 0, 3)
+	_ = w.Close()
+	name := segmentName(testDir, 1)
+	data, _ := fsys.ReadFile(name)
+	hdr := segmentHeader{version: segmentFormat + 1, seq: 1, baseIndex: 1}.encode()
+	copy(data, hdr)
+	fsys.WriteFile(name, data)
+	_, err := Open(crashConfig(), testOptions(fsys))
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("format version %d", segmentFormat+1)) || errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Open = %v, want an error naming format version %d (not corruption)", err, segmentFormat+1)
+	}
+	if after, err := fsys.ReadFile(name); err != nil || !bytes.Equal(after, data) {
+		t.Fatalf("the segment of a newer format was changed or removed (%v)", err)
+	}
 }

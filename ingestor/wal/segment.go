@@ -106,6 +106,7 @@ func isRecycledName(name string) bool { return strings.HasSuffix(name, recycledS
 func reuseSegmentFile(fsys walfs.FS, dir, path string, seq uint64, size int64) (walfs.File, error) {
 	f, err := fsys.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
+		_ = fsys.Remove(path)
 		return nil, fmt.Errorf("while opening %s: %w", path, err)
 	}
 	got, err := f.Size()
@@ -119,8 +120,10 @@ func reuseSegmentFile(fsys walfs.FS, dir, path string, seq uint64, size int64) (
 		err = cerr
 	}
 	name := segmentName(dir, seq)
+	renamed := false
 	if err == nil {
 		err = fsys.Rename(path, name)
+		renamed = err == nil
 	}
 	if err == nil {
 		err = fsys.SyncDir(dir)
@@ -129,7 +132,14 @@ func reuseSegmentFile(fsys walfs.FS, dir, path string, seq uint64, size int64) (
 		f, err = fsys.OpenFile(name, os.O_RDWR, 0)
 	}
 	if err != nil {
-		_ = fsys.Remove(path) // not renamed; if it was, name is an unused segment
+		// Removed under whichever name it has, so that a new file can be
+		// created as segment seq; a crash may leave either, both of which
+		// recovery removes (a .recycled file, or an unused segment).
+		if renamed {
+			_ = fsys.Remove(name)
+		} else {
+			_ = fsys.Remove(path)
+		}
 		return nil, fmt.Errorf("while reusing %s as segment %d: %w", path, seq, err)
 	}
 	return f, nil

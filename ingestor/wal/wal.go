@@ -75,6 +75,7 @@ type WAL struct {
 	recycled                                     chan string      // flushed segment files waiting to be reused (see recycle)
 	ckptMu                                       sync.Mutex
 	ckpt                                         *checkpointWriter // under ckptMu
+	ckptClosed                                   bool              // under ckptMu: Close has run
 	done                                         chan struct{}     // closed when the writer has stopped
 	prealloc                                     chan struct{}     // closed when the preallocator has stopped
 	stop                                         chan struct{}
@@ -402,6 +403,7 @@ func (w *WAL) Close() error {
 		w.segMu.Unlock()
 		w.ckptMu.Lock()
 		w.ckpt.close()
+		w.ckptClosed = true
 		w.ckptMu.Unlock()
 		w.mu.Lock()
 		w.closeErr = w.failed

@@ -327,20 +327,18 @@ func (w *WAL) seal(seg *segment) error {
 }
 
 // recycle renames the file of s, a flushed segment that has been closed,
-// to wait for newSegmentFile, if there is room for it and it has the
-// current segment size; it reports whether it did. The rename is durable
-// after the caller syncs the directory.
-func (w *WAL) recycle(s *segment) bool {
-	// Only Checkpoint (under ckptMu) sends, so there is room for the send
-	// if there is now.
-	if len(w.recycled) == cap(w.recycled) || s.capacity != w.cfg.SegmentBytes {
-		return false
+// to wait for newSegmentFile, if it has the current segment size; it
+// returns the new path and whether it did. The caller hands the path to
+// newSegmentFile only once the rename is durable (after it syncs the
+// directory): a reused file must never be found under its old name.
+func (w *WAL) recycle(s *segment) (string, bool) {
+	if s.capacity != w.cfg.SegmentBytes {
+		return "", false
 	}
 	path := recycledName(w.cfg.Dir, s.seq)
 	if err := w.fs.Rename(s.name, path); err != nil {
 		w.log.Warn("could not keep a flushed segment file for reuse; removing it", "segment", s.name, "err", err)
-		return false
+		return "", false
 	}
-	w.recycled <- path
-	return true
+	return path, true
 }
