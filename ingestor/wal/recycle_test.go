@@ -403,3 +403,18 @@ func TestNewerSegmentFormatIsNotTouched(t *testing.T) {
 		t.Fatalf("the segment of a newer format was changed or removed (%v)", err)
 	}
 }
+
+// TestCheckpointAfterClose: a closed log takes no checkpoint (and creates
+// no checkpoint file it would leave open).
+func TestCheckpointAfterClose(t *testing.T) {
+	fsys := walfs.NewMem()
+	w := openMem(t, fsys, crashConfig())
+	last := appendN(t, w, 0, 3)
+	_ = w.Close()
+	if err := w.Checkpoint(last); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Checkpoint after Close = %v, want ErrClosed", err)
+	}
+	if _, err := fsys.ReadFile(filepath.Join(testDir, checkpointName)); err == nil {
+		t.Fatal("a checkpoint file was created after Close")
+	}
+}
