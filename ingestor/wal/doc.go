@@ -42,7 +42,8 @@
 //	offset  size  segment header (64 bytes)
 //	     0     8  magic "EIWALSEG"
 //	     8     2  format version, 2 (1 is still read, see below)
-//	    10     6  reserved, zero
+//	    10     1  flags: bit 0 set if the file was recycled (format 2)
+//	    11     5  reserved, zero
 //	    16     8  sequence number (equals the number in the file name)
 //	    24     8  base index: index of the first record in the segment
 //	    32     8  creation time, unix nanoseconds
@@ -95,7 +96,9 @@
 // whose group checksum matches, follows it. Frames of a recycled file's
 // previous use are recognised by their indexes, below those the segment
 // may hold: behind the last segment's last group they are zeroed like a
-// torn tail (but logged as such, not counted as torn bytes); in a segment
+// torn tail (but logged as such, not counted as torn bytes; where the old
+// bytes do not start at a frame boundary, the header's recycled flag
+// tells them from a torn write whose first frame is whole); in a segment
 // with a zero header (prepared, never used) they do not make it count as
 // used; and in a sealed segment, bytes after the end of frames are
 // ignored. In the last segment, the

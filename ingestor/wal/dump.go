@@ -96,6 +96,8 @@ func dumpSegment(out io.Writer, fsys walfs.FS, dir string, seq uint64, pos, last
 			status = fmt.Sprintf("CORRUPT at offset %d: %s (not the last segment)", res.at, res.why)
 		case findValidCommit(data, res.end, hdr.baseIndex+n, hdr.version) >= 0:
 			status = fmt.Sprintf("CORRUPT at offset %d: %s, followed by a committed group", res.at, res.why)
+		case oldContents(data, res.end, hdr, n):
+			status = fmt.Sprintf("clean, then frames of the recycled file's previous use from offset %d (%d bytes would be zeroed at open)", res.end, lastNonZero(data[res.end:]))
 		default:
 			status = fmt.Sprintf("torn tail at offset %d: %s (%d bytes would be zeroed at open)", res.at, res.why, lastNonZero(data[res.end:]))
 		}

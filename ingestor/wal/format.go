@@ -292,6 +292,7 @@ func decodeCommit(p []byte) commit {
 // segmentHeader is the decoded header of a segment file.
 type segmentHeader struct {
 	version   uint16 // segmentFormatV1 or segmentFormatV2
+	reused    bool   // the file was recycled: not zero after its frames (format 2)
 	seq       uint64
 	baseIndex uint64
 	createdAt int64
@@ -301,12 +302,19 @@ func (h segmentHeader) encode() []byte {
 	b := make([]byte, segmentHeaderSize)
 	copy(b, segmentMagic)
 	binary.LittleEndian.PutUint16(b[8:], h.version)
+	if h.reused {
+		b[10] = headerFlagReused
+	}
 	binary.LittleEndian.PutUint64(b[16:], h.seq)
 	binary.LittleEndian.PutUint64(b[24:], h.baseIndex)
 	binary.LittleEndian.PutUint64(b[32:], uint64(h.createdAt)) // two's complement round-trips
 	binary.LittleEndian.PutUint32(b[60:], crc32.Checksum(b[:60], castagnoli))
 	return b
 }
+
+// headerFlagReused, in the flags byte of a format 2 segment header, marks
+// a segment in a recycled file.
+const headerFlagReused = 1
 
 var errHeaderZero = errors.New("segment header is all zeros (preallocated, never used)")
 
@@ -336,6 +344,7 @@ func decodeSegmentHeader(b []byte) (segmentHeader, error) {
 	}
 	return segmentHeader{
 		version:   v,
+		reused:    v >= segmentFormatV2 && b[10]&headerFlagReused != 0,
 		seq:       binary.LittleEndian.Uint64(b[16:]),
 		baseIndex: binary.LittleEndian.Uint64(b[24:]),
 		createdAt: int64(binary.LittleEndian.Uint64(b[32:])), // two's complement round-trips

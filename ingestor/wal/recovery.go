@@ -301,7 +301,7 @@ func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq 
 			return nil, corrupt(res.at, "%s, followed by a committed group at offset %d", res.why, at)
 		}
 		// Counted before the repair: data may be a mapping of the file.
-		if n := lastNonZero(data[res.end:]); staleFrameAt(data, res.end, hdr.baseIndex+uint64(len(res.offsets))) {
+		if n := lastNonZero(data[res.end:]); oldContents(data, res.end, hdr, uint64(len(res.offsets))) {
 			rec.recycledTail += n
 		} else {
 			rec.truncated += n
@@ -314,6 +314,25 @@ func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq 
 		seq: seq, version: hdr.version, base: hdr.baseIndex, name: name, file: f,
 		capacity: int64(len(data)), offsets: res.offsets, end: res.end,
 	}, nil
+}
+
+// oldContents reports whether the bytes from end, after the n records of
+// the last group of a segment with header hdr, are what its recycled file
+// kept of its previous use rather than a torn write: they start with a
+// whole frame of that use, or the segment is marked as being in a recycled
+// file and they do not start with a whole frame of this log. (A torn write
+// over a recycled file's old bytes whose first sector was lost counts as
+// old contents; it is zeroed all the same.)
+func oldContents(data []byte, end int64, hdr segmentHeader, n uint64) bool {
+	next := hdr.baseIndex + n
+	if staleFrameAt(data, end, next) {
+		return true
+	}
+	if !hdr.reused {
+		return false
+	}
+	_, err := parseFrame(data[end:]) // a whole frame here is of this log: a torn group
+	return err != nil
 }
 
 // staleFrameAt reports whether a whole frame at data[off:] belongs to an

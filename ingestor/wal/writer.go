@@ -225,7 +225,7 @@ func (w *WAL) segmentFor(g *group) (*segment, error) {
 			return nil, fmt.Errorf("while growing segment %d to %d bytes: %w", s.seq, seg.capacity, err)
 		}
 	}
-	hdr := segmentHeader{version: seg.version, seq: s.seq, baseIndex: g.first, createdAt: w.now().UnixNano()}
+	hdr := segmentHeader{version: seg.version, reused: seg.reused, seq: s.seq, baseIndex: g.first, createdAt: w.now().UnixNano()}
 	if _, err := s.file.WriteAt(hdr.encode(), 0); err != nil {
 		return nil, fmt.Errorf("while writing the header of segment %d: %w", s.seq, err)
 	}
