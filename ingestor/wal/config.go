@@ -45,7 +45,7 @@ type Config struct {
 	Ack AckMode
 	// SegmentBytes is the preallocated size of a segment file.
 	SegmentBytes int64
-	// MaxGroupBytes bounds one group commit: one write and one fdatasync.
+	// MaxGroupBytes bounds one group commit: one durable write.
 	MaxGroupBytes int
 	// MaxWait is how long the writer may hold a group that is not full, to
 	// let more appends join it. It applies only while appends are
@@ -76,7 +76,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	c.Ack = AckDurable
 	fs.Var(&c.Ack, "durability.ack", `when an event is acknowledged: "durable" (after fdatasync) or "buffered" (after write; synced every --wal.sync-interval)`)
 	fs.Int64Var(&c.SegmentBytes, "wal.segment-bytes", DefaultSegmentBytes, "size of a preallocated WAL segment file")
-	fs.IntVar(&c.MaxGroupBytes, "wal.max-group-bytes", DefaultMaxGroupBytes, "largest group commit (one write and one fdatasync)")
+	fs.IntVar(&c.MaxGroupBytes, "wal.max-group-bytes", DefaultMaxGroupBytes, "largest group commit (one durable write)")
 	fs.DurationVar(&c.MaxWait, "wal.max-wait", DefaultMaxWait, "while appends are concurrent, how long a group commit may wait for more before writing (0: never)")
 	fs.DurationVar(&c.SyncInterval, "wal.sync-interval", DefaultSyncInterval, "sync interval in buffered ack mode")
 	fs.IntVar(&c.MaxRecordBytes, "wal.max-record-bytes", DefaultMaxRecordBytes, "largest record (event with its id and key)")

@@ -1,12 +1,13 @@
 // Package wal is the segmented write-ahead log of one shard of a partition.
 //
 // Every acknowledged event lives here until the sink has taken it. Appends
-// from many goroutines are grouped: each group is one write and one
-// fdatasync, and Append returns only once its records are durable (or, in
-// the opt-in buffered mode, written to the operating system). A flusher reads
-// the log from its checkpoint, hands batches to the sink and moves the
-// checkpoint; segments that are wholly before the checkpoint are recycled
-// (their files reused for later segments) or deleted.
+// from many goroutines are grouped: each group is one durable write
+// (pwritev2 with RWF_DSYNC), and Append returns only once its records are
+// durable (or, in the opt-in buffered mode, written to the operating
+// system). A flusher reads the log from its checkpoint, hands batches to
+// the sink and moves the checkpoint; segments that are wholly before the
+// checkpoint are recycled (their files reused for later segments) or
+// deleted.
 //
 // # Directory
 //

@@ -27,7 +27,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "eventingestor_wal_appended_bytes_total", Help: "Bytes of frames written to the write-ahead log.",
 		}, labels),
 		groupCommits: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "eventingestor_wal_group_commits_total", Help: "Group commits (one write and one sync each).",
+			Name: "eventingestor_wal_group_commits_total", Help: "Group commits (one durable write each).",
 		}, labels),
 		groupRecords: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "eventingestor_wal_group_commit_records", Help: "Records per group commit.",
