@@ -72,35 +72,30 @@ func dumpSegment(out io.Writer, fsys walfs.FS, dir string, seq uint64, pos, last
 		return next, fmt.Errorf("while reading %s: %w", name, err)
 	}
 	base := filepath.Base(name)
-	hdr, err := decodeSegmentHeader(data)
-	if errors.Is(err, errSegmentVersion) {
-		_, _ = fmt.Fprintf(out, "segment %s: %v; not read (open refuses the log)\n", base, err)
-		return next, nil
-	}
-	if err != nil {
-		status := "unused (would be removed at open)"
-		if pos < lastUsed || findValidCommit(data, segmentHeaderSize, next, segmentFormatV1, segmentFormatV2) >= 0 {
-			status = "CORRUPT: header damaged but the segment is in use"
-		}
-		_, _ = fmt.Fprintf(out, "segment %s: %v; %s\n", base, err, status)
-		return next, nil // unused: the next segment starts where this one would have
-	}
-	res := scanSegment(data, hdr.version, hdr.baseIndex)
+	v := judgeSegment(data, seq, pos, lastUsed, next)
+	hdr, res := v.hdr, v.res
 	n := uint64(len(res.offsets))
-	status := "clean"
-	if res.dirty {
-		switch {
-		case pos != lastUsed && res.trailing:
-			status = "clean (then bytes of the recycled file's previous use)"
-		case pos != lastUsed:
-			status = fmt.Sprintf("CORRUPT at offset %d: %s (not the last segment)", res.at, res.why)
-		case findValidCommit(data, res.end, hdr.baseIndex+n, hdr.version) >= 0:
-			status = fmt.Sprintf("CORRUPT at offset %d: %s, followed by a committed group", res.at, res.why)
-		case oldContents(data, res.end, hdr, n):
-			status = fmt.Sprintf("clean, then frames of the recycled file's previous use from offset %d (%d bytes would be zeroed at open)", res.end, lastNonZero(data[res.end:]))
-		default:
-			status = fmt.Sprintf("torn tail at offset %d: %s (%d bytes would be zeroed at open)", res.at, res.why, lastNonZero(data[res.end:]))
-		}
+	var status string
+	switch {
+	case v.state == segmentNewer:
+		_, _ = fmt.Fprintf(out, "segment %s: %v; not read (open refuses the log)\n", base, v.hdrErr)
+		return next, nil
+	case v.state == segmentUnused:
+		_, _ = fmt.Fprintf(out, "segment %s: %v; unused (would be removed at open)\n", base, v.hdrErr)
+		return next, nil // the next segment starts where this one would have
+	case v.state == segmentCorrupt && v.hdrErr != nil:
+		_, _ = fmt.Fprintf(out, "segment %s: CORRUPT: %s\n", base, v.reason)
+		return next, nil
+	case v.state == segmentCorrupt:
+		status = fmt.Sprintf("CORRUPT at offset %d: %s", v.at, v.reason)
+	case v.state == segmentTornTail && v.old:
+		status = fmt.Sprintf("clean, then frames of the recycled file's previous use from offset %d (%d bytes would be zeroed at open)", res.end, lastNonZero(data[res.end:]))
+	case v.state == segmentTornTail:
+		status = fmt.Sprintf("torn tail at offset %d: %s (%d bytes would be zeroed at open)", res.at, res.why, lastNonZero(data[res.end:]))
+	case v.old:
+		status = "clean (then bytes of the recycled file's previous use)"
+	default:
+		status = "clean"
 	}
 	_, _ = fmt.Fprintf(out, "segment %s: format %d, seq %d, records %d..%d (%d), used %d of %d bytes, created %s, %s\n",
 		base, hdr.version, hdr.seq, hdr.baseIndex, hdr.baseIndex+n-1, n, res.end, size, formatNanos(hdr.createdAt), status)

@@ -261,58 +261,109 @@ func lastUsedSegment(fsys walfs.FS, dir string, seqs []uint64) (int, error) {
 	return -1, nil
 }
 
-// openSegment checks one segment; it returns nil for an unused one, which it removes.
-func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq uint64, data []byte, pos, lastUsed int) (*segment, error) {
-	corrupt := func(off int64, format string, args ...any) error {
-		return &CorruptionError{File: name, Offset: off, Reason: fmt.Sprintf(format, args...)}
+// segmentState is how a segment is judged, by Open and by Dump.
+type segmentState int
+
+const (
+	segmentSound    segmentState = iota // nothing to repair
+	segmentTornTail                     // the last segment: zero it from res.end
+	segmentUnused                       // no header: never used; removed at open
+	segmentNewer                        // a newer format: Open refuses the log
+	segmentCorrupt                      // damage in acknowledged data
+)
+
+// segmentVerdict is the judgement of one segment's bytes.
+type segmentVerdict struct {
+	state  segmentState
+	hdr    segmentHeader
+	hdrErr error      // the header's error (unused, newer, or corrupt header)
+	res    scanResult // when the header is whole
+	// old is set when the bytes after res.end are what a recycled file
+	// kept of its previous use rather than a torn write (sound sealed
+	// segments and torn tails).
+	old bool
+	// at and reason describe corruption.
+	at     int64
+	reason string
+}
+
+// judgeSegment judges the bytes of segment seq, at position pos among the
+// log's segments of which lastUsed is the last with a header; next is the
+// index its records must start at (after the previous segments').
+func judgeSegment(data []byte, seq uint64, pos, lastUsed int, next uint64) segmentVerdict {
+	corrupt := func(v segmentVerdict, at int64, format string, args ...any) segmentVerdict {
+		v.state, v.at, v.reason = segmentCorrupt, at, fmt.Sprintf(format, args...)
+		return v
 	}
 	hdr, err := decodeSegmentHeader(data)
-	if errors.Is(err, errSegmentVersion) {
-		return nil, fmt.Errorf("while opening segment %s: %w; refusing to open the log (downgrades are not supported)", name, err)
-	}
-	if err != nil {
+	v := segmentVerdict{hdr: hdr, hdrErr: err}
+	switch {
+	case errors.Is(err, errSegmentVersion):
+		v.state = segmentNewer
+		return v
+	case err != nil:
 		// A header is synced before any group is written after it, so a
 		// header that never made it to disk can only hide unacknowledged
 		// data: the segment was unused (preallocated, or torn at rotation).
 		if pos < lastUsed {
-			return nil, corrupt(0, "%v, in a segment before the active one", err)
+			return corrupt(v, 0, "%v, in a segment before the active one", err)
 		}
-		if at := findValidCommit(data, segmentHeaderSize, rec.nextIndex(), segmentFormatV1, segmentFormatV2); at >= 0 {
-			return nil, corrupt(0, "%v, yet the segment holds committed data (commit at offset %d)", err, at)
+		if at := findValidCommit(data, segmentHeaderSize, next, segmentFormatV1, segmentFormatV2); at >= 0 {
+			return corrupt(v, 0, "%v, yet the segment holds committed data (commit at offset %d)", err, at)
 		}
+		v.state = segmentUnused
+		return v
+	case hdr.seq != seq:
+		return corrupt(v, 16, "header sequence %d does not match the file name", hdr.seq)
+	}
+	res := scanSegment(data, hdr.version, hdr.baseIndex)
+	v.res = res
+	switch {
+	case !res.dirty:
+	case pos != lastUsed && res.trailing:
+		// A sealed segment of a recycled file: its frames end with a zero
+		// header, the bytes after it are of the file's previous use.
+		v.old = true
+	case pos != lastUsed:
+		return corrupt(v, res.at, "%s in a segment that is not the last one", res.why)
+	default:
+		if at := findValidCommit(data, res.end, hdr.baseIndex+uint64(len(res.offsets)), hdr.version); at >= 0 {
+			return corrupt(v, res.at, "%s, followed by a committed group at offset %d", res.why, at)
+		}
+		v.state = segmentTornTail
+		v.old = oldContents(data, res.end, hdr, uint64(len(res.offsets)))
+	}
+	return v
+}
+
+// openSegment checks one segment; it returns nil for an unused one, which it removes.
+func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq uint64, data []byte, pos, lastUsed int) (*segment, error) {
+	v := judgeSegment(data, seq, pos, lastUsed, rec.nextIndex())
+	switch v.state {
+	case segmentNewer:
+		return nil, fmt.Errorf("while opening segment %s: %w; refusing to open the log (downgrades are not supported)", name, v.hdrErr)
+	case segmentCorrupt:
+		return nil, &CorruptionError{File: name, Offset: v.at, Reason: v.reason}
+	case segmentUnused:
 		if err := fsys.Remove(name); err != nil {
 			return nil, fmt.Errorf("while removing unused segment %s: %w", name, err)
 		}
 		rec.removed++
 		return nil, nil
-	}
-	if hdr.seq != seq {
-		return nil, corrupt(16, "header sequence %d does not match the file name", hdr.seq)
-	}
-	res := scanSegment(data, hdr.version, hdr.baseIndex)
-	switch {
-	case res.dirty && pos != lastUsed && res.trailing:
-		// A sealed segment of a recycled file: its frames end with a zero
-		// header, the bytes after it are of the file's previous use.
-	case res.dirty && pos != lastUsed:
-		return nil, corrupt(res.at, "%s in a segment that is not the last one", res.why)
-	case res.dirty:
-		if at := findValidCommit(data, res.end, hdr.baseIndex+uint64(len(res.offsets)), hdr.version); at >= 0 {
-			return nil, corrupt(res.at, "%s, followed by a committed group at offset %d", res.why, at)
-		}
+	case segmentTornTail:
 		// Counted before the repair: data may be a mapping of the file.
-		if n := lastNonZero(data[res.end:]); oldContents(data, res.end, hdr, uint64(len(res.offsets))) {
+		if n := lastNonZero(data[v.res.end:]); v.old {
 			rec.recycledTail += n
 		} else {
 			rec.truncated += n
 		}
-		if err := zeroTail(f, res.end, int64(len(data))); err != nil {
-			return nil, fmt.Errorf("while truncating the torn tail of %s at offset %d: %w", name, res.end, err)
+		if err := zeroTail(f, v.res.end, int64(len(data))); err != nil {
+			return nil, fmt.Errorf("while truncating the torn tail of %s at offset %d: %w", name, v.res.end, err)
 		}
 	}
 	return &segment{
-		seq: seq, version: hdr.version, base: hdr.baseIndex, name: name, file: f,
-		capacity: int64(len(data)), offsets: res.offsets, end: res.end,
+		seq: seq, version: v.hdr.version, base: v.hdr.baseIndex, name: name, file: f,
+		capacity: int64(len(data)), offsets: v.res.offsets, end: v.res.end,
 	}, nil
 }
 
