@@ -133,10 +133,7 @@ func TestEncodeDoesNotAllocate(t *testing.T) {
 func BenchmarkCheckpoint(b *testing.B) {
 	cfg := testConfig()
 	cfg.Dir = b.TempDir()
-	w, err := Open(cfg, testOptions(walfs.OS{}))
-	if err != nil {
-		b.Fatal(err)
-	}
+	w := openLog(b, walfs.OS{}, cfg)
 	defer func() { _ = w.Close() }()
 	last := appendN(b, w, 0, 1)
 	if err := w.Checkpoint(last); err != nil { // creates the file

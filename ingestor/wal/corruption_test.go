@@ -14,7 +14,7 @@ import (
 func buildLog(t *testing.T, n int) (*walfs.Mem, []string) {
 	t.Helper()
 	fsys := walfs.NewMem()
-	w := openMem(t, fsys, crashConfig())
+	w := openLog(t, fsys, crashConfig())
 	appendN(t, w, 0, n)
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -106,7 +106,7 @@ func TestUnusedSegmentsAreRemoved(t *testing.T) {
 	if b, _ := fsys.ReadFile(spare); !allZero(b[:segmentHeaderSize]) {
 		t.Fatal("the newest segment should be the unused spare")
 	}
-	w := openMem(t, fsys, crashConfig())
+	w := openLog(t, fsys, crashConfig())
 	defer func() { _ = w.Close() }()
 	checkRecords(t, readAll(t, w, 1), 1, 0, 10)
 }
@@ -118,7 +118,7 @@ func TestCheckpointIsAtomic(t *testing.T) {
 	for step := 0; step < 6; step++ {
 		for _, keep := range []int64{0, 8, 20, 39, -1} { // none, torn slot, all
 			fsys := walfs.NewMem()
-			w := openMem(t, fsys, testConfig())
+			w := openLog(t, fsys, testConfig())
 			appendN(t, w, 0, 20)
 			if err := w.Checkpoint(5); err != nil {
 				t.Fatal(err)
@@ -165,7 +165,7 @@ func TestCheckpointIsAtomic(t *testing.T) {
 // corruption.
 func TestCheckpointSlots(t *testing.T) {
 	fsys := walfs.NewMem()
-	w := openMem(t, fsys, testConfig())
+	w := openLog(t, fsys, testConfig())
 	appendN(t, w, 0, 20)
 	for i, index := range []uint64{5, 10, 15} {
 		if err := w.Checkpoint(index); err != nil {
@@ -183,7 +183,7 @@ func TestCheckpointSlots(t *testing.T) {
 
 	name := filepath.Join(testDir, checkpointName)
 	fsys.WriteFile(name, Checkpoint{Index: 3}.encode()) // single-slot layout
-	w = openMem(t, fsys, testConfig())
+	w = openLog(t, fsys, testConfig())
 	if got := w.CheckpointIndex(); got != 3 {
 		t.Fatalf("single-slot checkpoint read as %d, want 3", got)
 	}
@@ -194,7 +194,7 @@ func TestCheckpointSlots(t *testing.T) {
 	if b, _ := fsys.ReadFile(name); len(b) != checkpointFileSize {
 		t.Fatalf("checkpoint file is %d bytes after a write, want the two-slot %d", len(b), checkpointFileSize)
 	}
-	w = openMem(t, fsys, testConfig())
+	w = openLog(t, fsys, testConfig())
 	if got := w.CheckpointIndex(); got != 7 {
 		t.Fatalf("after conversion: checkpoint %d, want 7", got)
 	}

@@ -43,7 +43,7 @@ func failNthDataSync(n int) walfs.FaultFunc {
 // many records were acknowledged and how many were in the failed append.
 func runWorkload(t *testing.T, fsys *walfs.Mem) (acked, inflight int) {
 	t.Helper()
-	w := openMem(t, fsys, crashConfig())
+	w := openLog(t, fsys, crashConfig())
 	defer func() { _ = w.Close() }()
 	n := 0
 	for _, size := range workload {

@@ -35,7 +35,7 @@ func TestDump(t *testing.T) {
 // frames after them, not as damaged.
 func TestDumpRecycledSegments(t *testing.T) {
 	fsys := walfs.NewMem()
-	w := openMem(t, fsys, crashConfig())
+	w := openLog(t, fsys, crashConfig())
 	appendCheckpointed(t, w, 0, 300)
 	// Groups of three records do not fill a 4 KiB segment exactly: sealed
 	// segments keep old bytes after their end of frames.

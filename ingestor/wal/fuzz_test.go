@@ -56,7 +56,7 @@ func FuzzParseFrame(f *testing.F) {
 func validSegment(tb testing.TB, n int) []byte {
 	tb.Helper()
 	fsys := walfs.NewMem()
-	w := openMem(tb, fsys, crashConfig())
+	w := openLog(tb, fsys, crashConfig())
 	appendN(tb, w, 0, n)
 	_ = w.Close()
 	b, err := fsys.ReadFile(segmentName(testDir, 1))

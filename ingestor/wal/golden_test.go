@@ -20,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // deliberate new format version, not an accident.
 func TestGoldenBytes(t *testing.T) {
 	fsys := walfs.NewMem()
-	w := openMem(t, fsys, testConfig())
+	w := openLog(t, fsys, testConfig())
 	recs := []Record{
 		{Epoch: 7, ReceivedAt: 1_700_000_000_123_456_789, Slot: 1234, ID: "1", Key: []byte("1"),
 			Data: []byte(`{"id":"1","user_id":"1","action_data":{"type":"knob","left":"5"}}`)},
@@ -84,7 +84,7 @@ func TestReadsFormatV1(t *testing.T) {
 	fsys.WriteFile(segmentName(testDir, 1), append(seg, make([]byte, cfg.SegmentBytes-int64(len(seg)))...))
 	fsys.WriteFile(filepath.Join(testDir, checkpointName), readGolden(t, "checkpoint-v1.hex"))
 
-	w := openMem(t, fsys, cfg)
+	w := openLog(t, fsys, cfg)
 	got := readAll(t, w, 2)
 	if len(got) != 1 || got[0].Index != 2 || got[0].ID != "2" || !bytes.Contains(got[0].Data, []byte(`"right":"6"`)) {
 		t.Fatalf("records after the checkpoint = %+v, want record 2 of the fixture", got)
@@ -119,7 +119,7 @@ func TestReadsFormatV1(t *testing.T) {
 			t.Fatalf("segment %d does not scan clean in version %d: %+v", seq, want, res)
 		}
 	}
-	w = openMem(t, fsys, cfg)
+	w = openLog(t, fsys, cfg)
 	defer func() { _ = w.Close() }()
 	if got := readAll(t, w, 2); uint64(len(got)) != last-1 || got[1].ID != rec(3).ID {
 		t.Fatalf("after reopening: %d records from index 2, want %d starting with records 2 and 3", len(got), last-1)

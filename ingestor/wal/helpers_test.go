@@ -23,7 +23,9 @@ func testConfig() Config {
 	return Config{Dir: testDir, SegmentBytes: 1 << 16, MaxGroupBytes: 4096, MaxRecordBytes: 4096}
 }
 
-func openMem(t testing.TB, fsys walfs.FS, cfg Config) *WAL {
+// openLog opens the log cfg describes on fsys (an in-memory or the real
+// file system), failing the test if it cannot.
+func openLog(t testing.TB, fsys walfs.FS, cfg Config) *WAL {
 	t.Helper()
 	w, err := Open(cfg, testOptions(fsys))
 	if err != nil {

@@ -39,7 +39,7 @@ func appendCheckpointed(t *testing.T, w *WAL, from, n int) {
 func TestRecyclesFlushedSegments(t *testing.T) {
 	fsys := walfs.NewMem()
 	cfg := crashConfig()
-	w := openMem(t, fsys, cfg)
+	w := openLog(t, fsys, cfg)
 	appendCheckpointed(t, w, 0, 400) // about 40 records per 4 KiB segment
 	if _, err := w.Append(context.Background(), []Record{rec(400), rec(401)}); err != nil {
 		t.Fatal(err)
@@ -171,7 +171,7 @@ func TestCrashWithRecycledSegments(t *testing.T) {
 	for n := 1; ; n++ {
 		fsys := walfs.NewMem()
 		fsys.SetFault(failNthSegmentSync(n))
-		w := openMem(t, fsys, crashConfig())
+		w := openLog(t, fsys, crashConfig())
 		acked, inflight := 0, 0
 		for i := range records {
 			last, err := w.Append(context.Background(), []Record{rec(i)})
@@ -249,10 +249,7 @@ func checkRecoveredAfterCheckpoint(t *testing.T, fsys *walfs.Mem, acked, infligh
 func TestRecyclesOnTheRealFileSystem(t *testing.T) {
 	cfg := crashConfig()
 	cfg.Dir = t.TempDir()
-	w, err := Open(cfg, testOptions(walfs.OS{}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := openLog(t, walfs.OS{}, cfg)
 	appendCheckpointed(t, w, 0, 400)
 	if _, err := w.Append(context.Background(), []Record{rec(400), rec(401)}); err != nil {
 		t.Fatal(err)
@@ -261,10 +258,7 @@ func TestRecyclesOnTheRealFileSystem(t *testing.T) {
 		t.Fatal("the active segment after 400 checkpointed appends is not a recycled file")
 	}
 	_ = w.Close()
-	w, err = Open(cfg, testOptions(walfs.OS{}))
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
+	w = openLog(t, walfs.OS{}, cfg) // reopens, reading the recycled active segment
 	defer func() { _ = w.Close() }()
 	checkRecords(t, readAll(t, w, 401), 401, 400, 2)
 }
@@ -318,7 +312,7 @@ func TestRecycledFileIsHandedOnOnlyAfterItsRename(t *testing.T) {
 		return nil
 	})
 	cfg := crashConfig()
-	w := openMem(t, fsys, cfg)
+	w := openLog(t, fsys, cfg)
 	appendCheckpointed(t, w, 0, 1)
 	i := 1
 	for ; w.active().seq < 2; i++ {
@@ -387,7 +381,7 @@ func TestTornWriteInANewSegmentCountsAsTorn(t *testing.T) {
 // taken for an unused segment and removed.
 func TestNewerSegmentFormatIsNotTouched(t *testing.T) {
 	fsys := walfs.NewMem()
-	w := openMem(t, fsys, crashConfig())
+	w := openLog(t, fsys, crashConfig())
 	appendN(t, w, 0, 3)
 	_ = w.Close()
 	name := segmentName(testDir, 1)
@@ -408,7 +402,7 @@ func TestNewerSegmentFormatIsNotTouched(t *testing.T) {
 // no checkpoint file it would leave open).
 func TestCheckpointAfterClose(t *testing.T) {
 	fsys := walfs.NewMem()
-	w := openMem(t, fsys, crashConfig())
+	w := openLog(t, fsys, crashConfig())
 	last := appendN(t, w, 0, 3)
 	_ = w.Close()
 	if err := w.Checkpoint(last); !errors.Is(err, ErrClosed) {

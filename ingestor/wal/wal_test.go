@@ -14,7 +14,7 @@ import (
 
 func TestAppendReadAcrossSegments(t *testing.T) {
 	fsys := walfs.NewMem()
-	w := openMem(t, fsys, testConfig())
+	w := openLog(t, fsys, testConfig())
 	last := appendN(t, w, 0, 2000) // ~150 KiB of frames: several 64 KiB segments
 	if last != 2000 {
 		t.Fatalf("last index = %d, want 2000", last)
@@ -29,7 +29,7 @@ func TestAppendReadAcrossSegments(t *testing.T) {
 	}
 
 	// Reopen: everything is still there, and appends continue the indexes.
-	w = openMem(t, fsys, testConfig())
+	w = openLog(t, fsys, testConfig())
 	defer func() { _ = w.Close() }()
 	checkRecords(t, readAll(t, w, 1), 1, 0, 2000)
 	if last := appendN(t, w, 2000, 10); last != 2010 {
@@ -39,7 +39,7 @@ func TestAppendReadAcrossSegments(t *testing.T) {
 }
 
 func TestReaderLimits(t *testing.T) {
-	w := openMem(t, walfs.NewMem(), testConfig())
+	w := openLog(t, walfs.NewMem(), testConfig())
 	defer func() { _ = w.Close() }()
 	appendN(t, w, 0, 50)
 	r := w.NewReader(1)
@@ -65,7 +65,7 @@ func TestReaderLimits(t *testing.T) {
 // string for the batch) stay intact after later calls reuse the reader's
 // buffers, and that each record has its own id.
 func TestReaderIDsOutliveTheNextCall(t *testing.T) {
-	w := openMem(t, walfs.NewMem(), testConfig())
+	w := openLog(t, walfs.NewMem(), testConfig())
 	defer func() { _ = w.Close() }()
 	appendN(t, w, 0, 40)
 	r := w.NewReader(1)
@@ -111,7 +111,7 @@ func TestGroupCommitSharesSyncs(t *testing.T) {
 		}
 		return nil
 	})
-	w := openMem(t, fsys, cfg)
+	w := openLog(t, fsys, cfg)
 	defer func() { _ = w.Close() }()
 	const writers = 64
 	var wg sync.WaitGroup
@@ -152,12 +152,12 @@ func TestGroupCommitSharesSyncs(t *testing.T) {
 
 func TestAppendIsDurableWhenItReturns(t *testing.T) {
 	fsys := walfs.NewMem()
-	w := openMem(t, fsys, testConfig())
+	w := openLog(t, fsys, testConfig())
 	appendN(t, w, 0, 30)
 	// Power cut right after the last Append returned, losing every unsynced byte.
 	crashed := fsys.Crash(walfs.CrashOptions{KeepBytes: 0})
 	_ = w.Close()
-	w2 := openMem(t, crashed, testConfig())
+	w2 := openLog(t, crashed, testConfig())
 	defer func() { _ = w2.Close() }()
 	checkRecords(t, readAll(t, w2, 1), 1, 0, 30)
 }
@@ -167,7 +167,7 @@ func TestBufferedModeSyncsOnInterval(t *testing.T) {
 	cfg := testConfig()
 	cfg.Ack = AckBuffered
 	cfg.SyncInterval = 10 * time.Millisecond
-	w := openMem(t, fsys, cfg)
+	w := openLog(t, fsys, cfg)
 	defer func() { _ = w.Close() }()
 	changed := w.Changed()
 	appendN(t, w, 0, 5)
@@ -188,7 +188,7 @@ func TestBufferedModeSyncsOnInterval(t *testing.T) {
 
 func TestCheckpointDeletesFlushedSegments(t *testing.T) {
 	fsys := walfs.NewMem()
-	w := openMem(t, fsys, testConfig())
+	w := openLog(t, fsys, testConfig())
 	appendN(t, w, 0, 2000)
 	before := w.Stats().Segments
 	if err := w.Checkpoint(1500); err != nil {
@@ -205,7 +205,7 @@ func TestCheckpointDeletesFlushedSegments(t *testing.T) {
 		t.Fatal("checkpoint beyond the durable index was accepted")
 	}
 	_ = w.Close()
-	w = openMem(t, fsys, testConfig())
+	w = openLog(t, fsys, testConfig())
 	defer func() { _ = w.Close() }()
 	if w.CheckpointIndex() != 1500 {
 		t.Fatalf("checkpoint after reopen = %d", w.CheckpointIndex())
@@ -215,13 +215,13 @@ func TestCheckpointDeletesFlushedSegments(t *testing.T) {
 
 func TestCheckpointEverythingThenReopen(t *testing.T) {
 	fsys := walfs.NewMem()
-	w := openMem(t, fsys, testConfig())
+	w := openLog(t, fsys, testConfig())
 	appendN(t, w, 0, 10)
 	if err := w.Checkpoint(10); err != nil {
 		t.Fatal(err)
 	}
 	_ = w.Close()
-	w = openMem(t, fsys, testConfig())
+	w = openLog(t, fsys, testConfig())
 	defer func() { _ = w.Close() }()
 	if last := appendN(t, w, 10, 1); last != 11 {
 		t.Fatalf("next index after a full checkpoint = %d, want 11", last)
@@ -230,7 +230,7 @@ func TestCheckpointEverythingThenReopen(t *testing.T) {
 
 func TestFailedSyncStopsTheLog(t *testing.T) {
 	fsys := walfs.NewMem()
-	w := openMem(t, fsys, testConfig())
+	w := openLog(t, fsys, testConfig())
 	appendN(t, w, 0, 3)
 	fsys.SetFault(func(op walfs.Op, _ string) error {
 		if op == walfs.OpSync {
@@ -250,7 +250,7 @@ func TestFailedSyncStopsTheLog(t *testing.T) {
 		t.Fatalf("Close = %v, want the failure", err)
 	}
 	// Reopening recovers: the acknowledged records are there.
-	w = openMem(t, fsys, testConfig())
+	w = openLog(t, fsys, testConfig())
 	defer func() { _ = w.Close() }()
 	got := readAll(t, w, 1)
 	if len(got) < 3 {
@@ -261,7 +261,7 @@ func TestFailedSyncStopsTheLog(t *testing.T) {
 
 func TestFailedWriteStopsTheLog(t *testing.T) {
 	fsys := walfs.NewMem()
-	w := openMem(t, fsys, testConfig())
+	w := openLog(t, fsys, testConfig())
 	fsys.SetFault(func(op walfs.Op, _ string) error {
 		if op == walfs.OpWrite {
 			return walfs.ErrInjected
@@ -275,7 +275,7 @@ func TestFailedWriteStopsTheLog(t *testing.T) {
 }
 
 func TestAppendValidation(t *testing.T) {
-	w := openMem(t, walfs.NewMem(), testConfig())
+	w := openLog(t, walfs.NewMem(), testConfig())
 	defer func() { _ = w.Close() }()
 	big := rec(0)
 	big.Data = make([]byte, 5000)
@@ -296,7 +296,7 @@ func TestAppendValidation(t *testing.T) {
 }
 
 func TestAppendAfterClose(t *testing.T) {
-	w := openMem(t, walfs.NewMem(), testConfig())
+	w := openLog(t, walfs.NewMem(), testConfig())
 	_ = w.Close()
 	if _, err := w.Append(context.Background(), []Record{rec(0)}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Append after Close = %v", err)
