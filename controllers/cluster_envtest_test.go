@@ -330,6 +330,13 @@ var _ = Describe("EventIngestorCluster reconciler", func() {
 		Eventually(func() bool {
 			return apierrors.IsNotFound(k8sClient.Get(ctx, key("seed"), &v1alpha1.EventIngestorCluster{}))
 		}).Should(BeTrue())
+		// The garbage collector deletes dependents once their owner is gone;
+		// the reconciler learns that through its cache, which may lag the
+		// API server. Deleting them before it has caught up would test the
+		// cache's lag, not the reconciler.
+		Eventually(func() bool {
+			return apierrors.IsNotFound(mgrClient.Get(ctx, key("seed"), &v1alpha1.EventIngestorCluster{}))
+		}).Should(BeTrue())
 
 		By("not recreating what the garbage collector (simulated here) removes")
 		for _, obj := range all {

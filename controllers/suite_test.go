@@ -26,6 +26,8 @@ import (
 
 var (
 	k8sClient client.Client
+	// mgrClient reads through the manager's cache: what the reconciler sees.
+	mgrClient client.Client
 	testEnv   *envtest.Environment
 	passes    = &passCounter{n: map[types.NamespacedName]int{}}
 	stopMgr   context.CancelFunc
@@ -67,6 +69,7 @@ var _ = BeforeSuite(func() {
 		wrapReconciler:         passes.wrap,
 	})
 	Expect(err).NotTo(HaveOccurred())
+	mgrClient = mgr.GetClient()
 	var ctx context.Context
 	ctx, stopMgr = context.WithCancel(context.Background())
 	go func() {
