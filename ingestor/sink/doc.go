@@ -38,7 +38,10 @@
 // process is truncated after its last complete, valid line and finished at
 // the stream's first Write; an old file is never appended to. Each Write
 // returns after fdatasync of the file and, if a file was created or renamed,
-// fsync of the directory. [ReadFiles] reads the files back.
+// fsync of the directory. The full pages a Write synced are then dropped
+// from the page cache (Linux): the sink never reads them back, and cached
+// they would push out the WAL segments that the flusher reads. [ReadFiles]
+// reads the files back.
 //
 // # Webhook protocol
 //

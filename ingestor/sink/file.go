@@ -264,12 +264,14 @@ func (s *stream) create() error {
 }
 
 // append writes p to the active file and syncs it, in one call where the
-// system has one (see dsync). On an error it abandons the file.
+// system has one (see dsync), then drops the synced pages from the page
+// cache (see dropCached). On an error it abandons the file.
 func (s *stream) append(p []byte) error {
 	if _, err := dsync.WriteAt(s.file, p, -1); err != nil {
 		s.abandon(err)
 		return err
 	}
+	dropCached(s.file, s.size, s.size+int64(len(p)))
 	s.size += int64(len(p))
 	return nil
 }
