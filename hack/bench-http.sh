@@ -4,9 +4,16 @@
 # acknowledgements: fsync before 202), runs `eventingestor bench --baseline`
 # and stops the cluster. Every figure is a ratio measured on this machine.
 #
-#   [SHARDS=N] hack/bench-http.sh PARTITIONS BATCH [extra bench flags...]   (SHARDS per partition, default 1)
+#   [SHARDS=N] [ROUNDS=N] hack/bench-http.sh PARTITIONS BATCH [extra bench flags...]
 #   hack/bench-http.sh 1 1                      # one partition, one event per request
 #   hack/bench-http.sh 3 100 --concurrency 200  # three partitions, 100-event NDJSON batches
+#
+# SHARDS: shards per partition (default 1). ROUNDS: how many times to run the
+# bench (bare handler, then ours) against the same cluster (default 1); with
+# more than one, each round starts once the previous round's backlog is
+# delivered (so that the flusher does not steal CPU from the next baseline),
+# and the ratios of all rounds and their median are printed at the end: the
+# bare handler alone varies by ±20% between runs on a small shared VM.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 partitions="${1:?usage: hack/bench-http.sh PARTITIONS BATCH [bench flags]}"
@@ -32,5 +39,29 @@ for url in $(awk '/^  partition [0-9]+ /{print $3}' "${data}/dev.log"); do
   curl -fs "${url}/readyz" >/dev/null || { cat "${data}/dev.log"; echo "${url} not ready" >&2; exit 1; }
   targets="${targets:+${targets},}${url}"
 done
-echo "== ${partitions} partition(s), batch ${batch}; machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-"${bin}" bench --target "${targets}" --batch "${batch}" --keys 10000 --baseline --progress=false "$@"
+# wait_idle waits until every partition has delivered its backlog.
+wait_idle() {
+  local url
+  for url in ${targets//,/ }; do
+    for _ in $(seq 1200); do
+      # The first backlogEvents of /v1/status is the partition's (then its shards').
+      [[ "$(curl -fs "${url}/v1/status" | grep -m1 -o '"backlogEvents": *[0-9]*' | grep -o '[0-9]*$')" == 0 ]] && continue 2
+      sleep 0.1
+    done
+    echo "${url} still has a backlog after 120 s" >&2
+    exit 1
+  done
+}
+
+rounds="${ROUNDS:-1}"
+ratios=""
+for round in $(seq "${rounds}"); do
+  [[ "${round}" -gt 1 ]] && wait_idle
+  echo "== ${partitions} partition(s), batch ${batch}${ROUNDS:+, round ${round} of ${rounds}}; machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  "${bin}" bench --target "${targets}" --batch "${batch}" --keys 10000 --baseline --progress=false "$@" | tee "${data}/bench.out"
+  # The comparison's events/s line: "  events/s  OURS  BARE  RATIO".
+  ratios="${ratios} $(awk '$1 == "events/s" && NF == 4 {print $4}' "${data}/bench.out")"
+done
+if [[ "${rounds}" -gt 1 ]]; then
+  echo "== events/s ratio over ${rounds} rounds (ours / bare handler): ${ratios# }; median $(printf '%s\n' ${ratios} | sort -n | awk '{r[NR] = $1} END {print (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2}')"
+fi
