@@ -63,5 +63,5 @@ for round in $(seq "${rounds}"); do
   ratios="${ratios} $(awk '$1 == "events/s" && NF == 4 {print $4}' "${data}/bench.out")"
 done
 if [[ "${rounds}" -gt 1 ]]; then
-  echo "== events/s ratio over ${rounds} rounds (ours / bare handler): ${ratios# }; median $(printf '%s\n' ${ratios} | sort -n | awk '{r[NR] = $1} END {print (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2}')"
+  echo "== events/s ratio over ${rounds} rounds (ours / bare handler): ${ratios# }; median $(tr ' ' '\n' <<<"${ratios}" | grep . | sort -n | awk '{r[NR] = $1} END {print (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2}')"
 fi
