@@ -30,8 +30,10 @@ func BenchmarkFileWrite(b *testing.B) {
 }
 
 // BenchmarkAppendLine measures the encoding of one ~150-byte event on its
-// own, and within a 1000-record batch (a millisecond apart, as the flusher
-// sees them), where the formatted receive time is mostly reused.
+// own, and within a 1000-record batch: with receive times a millisecond
+// apart (single-event requests), where the formatted date and second are
+// mostly reused, and with every 100 records sharing one (100-event
+// requests), where the whole formatted time is.
 func BenchmarkAppendLine(b *testing.B) {
 	b.Run("single", func(b *testing.B) {
 		r := testBatch(0, 0, 0, 1, 150).Records[0]
@@ -43,13 +45,23 @@ func BenchmarkAppendLine(b *testing.B) {
 		}
 	})
 	b.Run("batch-1000", func(b *testing.B) {
-		batch := testBatch(0, 0, 0, 1000, 150)
-		buf := appendBatch(nil, batch)
-		b.SetBytes(int64(len(buf)))
-		b.ReportAllocs()
-		for b.Loop() {
-			buf = appendBatch(buf[:0], batch)
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch.Records)), "ns/record")
+		benchmarkAppendBatch(b, testBatch(0, 0, 0, 1000, 150))
 	})
+	b.Run("batch-1000-requests-of-100", func(b *testing.B) {
+		batch := testBatch(0, 0, 0, 1000, 150)
+		for i := range batch.Records {
+			batch.Records[i].ReceivedAt = batch.Records[i/100*100].ReceivedAt
+		}
+		benchmarkAppendBatch(b, batch)
+	})
+}
+
+func benchmarkAppendBatch(b *testing.B, batch Batch) {
+	buf := appendBatch(nil, batch)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = appendBatch(buf[:0], batch)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch.Records)), "ns/record")
 }

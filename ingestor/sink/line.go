@@ -35,45 +35,79 @@ type Line struct {
 // does not allocate when dst has room for the line. r.Data must be valid
 // JSON; an empty r.Data is written as null.
 func AppendLine(dst []byte, partition, shard int, r *Record) []byte {
-	var tc timeCache
-	return appendLine(dst, partition, shard, r, &tc)
+	e := lineEncoder{partition: partition, shard: shard}
+	return e.append(dst, r)
 }
 
-// appendLine is AppendLine with a cache of the formatted receive time,
-// which the records of a batch mostly share.
-func appendLine(dst []byte, partition, shard int, r *Record, tc *timeCache) []byte {
+// lineEncoder appends the lines of the records of one batch, keeping what
+// consecutive records share formatted: the partition, shard and epoch
+// fields, and the receive time (the events of a request share it).
+type lineEncoder struct {
+	partition, shard int
+
+	epoch    uint64
+	midValid bool
+	midN     int       // length of mid
+	mid      [128]byte // `,"partition":P,"shard":S,"epoch":E,"received_at":"` for epoch
+
+	tc timeCache
+}
+
+// append appends the line of r to dst.
+func (e *lineEncoder) append(dst []byte, r *Record) []byte {
 	dst = append(dst, `{"id":`...)
 	dst = appendQuoted(dst, r.ID)
 	dst = append(dst, `,"key":`...)
 	dst = appendQuoted(dst, r.Key)
 	dst = append(dst, `,"slot":`...)
 	dst = strconv.AppendUint(dst, uint64(r.Slot), 10)
-	dst = append(dst, `,"partition":`...)
-	dst = strconv.AppendInt(dst, int64(partition), 10)
-	dst = append(dst, `,"shard":`...)
-	dst = strconv.AppendInt(dst, int64(shard), 10)
-	dst = append(dst, `,"epoch":`...)
-	dst = strconv.AppendUint(dst, r.Epoch, 10)
-	dst = append(dst, `,"received_at":"`...)
-	dst = tc.append(dst, r.ReceivedAt)
+	if !e.midValid || r.Epoch != e.epoch {
+		mid := append(e.mid[:0], `,"partition":`...) // at most 110 bytes: no allocation
+		mid = strconv.AppendInt(mid, int64(e.partition), 10)
+		mid = append(mid, `,"shard":`...)
+		mid = strconv.AppendInt(mid, int64(e.shard), 10)
+		mid = append(mid, `,"epoch":`...)
+		mid = strconv.AppendUint(mid, r.Epoch, 10)
+		mid = append(mid, `,"received_at":"`...)
+		e.midN = len(mid)
+		e.epoch, e.midValid = r.Epoch, true
+	}
+	dst = append(dst, e.mid[:e.midN]...)
+	dst = e.tc.append(dst, r.ReceivedAt)
 	dst = append(dst, `","event":`...)
 	dst = appendEvent(dst, r.Data)
 	return append(dst, "}\n"...)
 }
 
 // timeCache formats Unix nanosecond times as time.RFC3339Nano in UTC does,
-// keeping the date and seconds of the last call: formatting them is most of
-// the cost, and consecutive records mostly share them.
+// keeping the last time formatted whole, and the date and seconds of the
+// last one apart: formatting them is most of the cost, and consecutive
+// records mostly share them.
 type timeCache struct {
 	sec    int64
 	valid  bool
 	n      int      // length of prefix
 	prefix [48]byte // sec formatted as "2006-01-02T15:04:05"
+
+	last      int64 // the Unix nanosecond time in full
+	lastValid bool
+	fullN     int      // length of full
+	full      [64]byte // last formatted
 }
 
-// append appends unixNano formatted as time.RFC3339Nano in UTC: the
-// fraction of a second without trailing zeros (none if zero), then "Z".
+// append appends unixNano formatted as time.RFC3339Nano in UTC (see
+// format), from the whole last time formatted when it is the same.
 func (c *timeCache) append(dst []byte, unixNano int64) []byte {
+	if !c.lastValid || unixNano != c.last {
+		c.fullN = len(c.format(c.full[:0], unixNano))
+		c.last, c.lastValid = unixNano, true
+	}
+	return append(dst, c.full[:c.fullN]...)
+}
+
+// format appends unixNano formatted as time.RFC3339Nano in UTC: the
+// fraction of a second without trailing zeros (none if zero), then "Z".
+func (c *timeCache) format(dst []byte, unixNano int64) []byte {
 	sec, nsec := unixNano/1e9, unixNano%1e9
 	if nsec < 0 {
 		sec, nsec = sec-1, nsec+1e9

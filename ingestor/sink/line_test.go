@@ -232,8 +232,36 @@ func TestTimeCacheMatchesRFC3339Nano(t *testing.T) {
 	var tc timeCache
 	for _, n := range cases {
 		want := time.Unix(0, n).UTC().Format(time.RFC3339Nano)
-		if got := string(tc.append(nil, n)); got != want {
-			t.Fatalf("timeCache.append(%d) = %q, want %q", n, got, want)
+		for range 2 { // formatted, then the same time again from the cache
+			if got := string(tc.append(nil, n)); got != want {
+				t.Fatalf("timeCache.append(%d) = %q, want %q", n, got, want)
+			}
+		}
+	}
+}
+
+// TestBatchLinesMatchAppendLine checks the lines of a batch, whose encoder
+// keeps the fields that consecutive records share formatted, against
+// AppendLine of each record on its own, with epochs and receive times that
+// repeat, change and come back.
+func TestBatchLinesMatchAppendLine(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	epochs := []uint64{1, 2, math.MaxUint64}
+	times := []int64{1_795_768_293_123_456_789, 1_795_768_293_123_456_789 + 1, 1_795_768_294_000_000_000, -1}
+	for _, ps := range [][2]int{{0, 0}, {7, 3}, {math.MaxInt32, 99}} {
+		b := Batch{Partition: ps[0], Shard: ps[1]}
+		var want []byte
+		for i := range 500 {
+			r := Record{
+				ID: strings.Repeat("i", rng.IntN(40)), Key: []byte("k"), Slot: uint16(rng.IntN(4096)),
+				Epoch: epochs[rng.IntN(len(epochs))], ReceivedAt: times[rng.IntN(len(times))],
+				Data: []byte(`{"n":` + strings.Repeat("1", 1+i%5) + `}`),
+			}
+			b.Records = append(b.Records, r)
+			want = AppendLine(want, b.Partition, b.Shard, &r)
+		}
+		if got := appendBatch(nil, b); !bytes.Equal(got, want) {
+			t.Fatalf("partition %d shard %d: batch lines differ from AppendLine's:\n%s\nwant\n%s", ps[0], ps[1], got, want)
 		}
 	}
 }

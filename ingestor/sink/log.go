@@ -75,9 +75,9 @@ func (l *Log) putBuffer(bp *[]byte) {
 
 // appendBatch appends the lines of every record of b to dst.
 func appendBatch(dst []byte, b Batch) []byte {
-	var tc timeCache
+	e := lineEncoder{partition: b.Partition, shard: b.Shard}
 	for i := range b.Records {
-		dst = appendLine(dst, b.Partition, b.Shard, &b.Records[i], &tc)
+		dst = e.append(dst, &b.Records[i])
 	}
 	return dst
 }
