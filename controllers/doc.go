@@ -10,7 +10,10 @@
 // holding only the fields the operator owns, so fields set by others or
 // defaulted by the API server are left alone and an unchanged cluster causes
 // no writes. Status is computed from what the pass observed by small pure
-// functions (status.go, conditions.go) and written once per pass;
+// functions (status.go, conditions.go) and written once per pass, with the
+// resourceVersion the pass read as a precondition (a pass that read a cache
+// behind the API server gets a conflict and is retried, instead of writing
+// the status again with new transition times);
 // status.observedGeneration advances only when every phase succeeded.
 //
 // Choices where DESIGN.md is silent:

@@ -125,13 +125,21 @@ func (r *ClusterReconciler) updateStatus(ctx context.Context, p *pass, phaseErr 
 	if equality.Semantic.DeepEqual(c.Status, st) {
 		return nil
 	}
-	if e, ok := availabilityEvent(c.Status.Conditions, st.Conditions); ok {
-		r.Recorder.Eventf(c, nil, e.eventType, e.reason, actionReconcile, "%s", e.note)
-	}
-	patch := client.MergeFrom(c.DeepCopy())
+	event, changed := availabilityEvent(c.Status.Conditions, st.Conditions)
+	// The patch carries the resourceVersion the pass read: a pass that read
+	// the cluster from a cache behind the API server (an earlier status, or
+	// none) gets a conflict and is retried from the newer state, rather than
+	// writing the status again with new transition times.
+	patch := client.MergeFromWithOptions(c.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	c.Status = st
-	if err := r.Client.Status().Patch(ctx, c, patch); err != nil && !apierrors.IsNotFound(err) {
+	if err := r.Client.Status().Patch(ctx, c, patch); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
 		return fmt.Errorf("update status of EventIngestorCluster %s: %w", c.Name, err)
+	}
+	if changed {
+		r.Recorder.Eventf(c, nil, event.eventType, event.reason, actionReconcile, "%s", event.note)
 	}
 	return nil
 }

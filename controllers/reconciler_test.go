@@ -9,6 +9,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -277,5 +278,56 @@ func TestReconcileConflictIsRetriedQuietly(t *testing.T) {
 	}
 	if evs := env.events(); len(evs) != 0 {
 		t.Errorf("a conflict recorded events %q", evs)
+	}
+}
+
+// TestReconcileFromAStaleClusterDoesNotRewriteTheStatus gives a pass the
+// cluster as a cache behind the API server would: an older resourceVersion,
+// without the status the previous pass wrote. The status patch must fail
+// with a conflict (the pass is retried from the newer state) instead of
+// writing the status again with new transition times and events.
+func TestReconcileFromAStaleClusterDoesNotRewriteTheStatus(t *testing.T) {
+	var stale *v1alpha1.EventIngestorCluster // what reads return, once set
+	var staleReads int
+	funcs := &interceptor.Funcs{
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			if err := c.Get(ctx, key, obj, opts...); err != nil {
+				return err
+			}
+			if cl, ok := obj.(*v1alpha1.EventIngestorCluster); ok && stale != nil {
+				staleReads++
+				stale.DeepCopyInto(cl)
+			}
+			return nil
+		},
+	}
+	env := newFakeEnv(t, funcs, newCluster("seed", "ns"))
+	before := env.cluster(t, "seed")
+	if err := env.reconcile(t, "seed"); err != nil {
+		t.Fatal(err)
+	}
+	written := env.cluster(t, "seed")
+	if len(written.Status.Conditions) == 0 || written.ResourceVersion == before.ResourceVersion {
+		t.Fatal("the first pass wrote no status")
+	}
+	env.events()
+
+	// From now on every read returns the cluster as it was before the first
+	// pass wrote its status.
+	stale = before
+	env.r.Now = func() time.Time { return time.Date(2026, 1, 1, 0, 5, 0, 0, time.UTC) }
+	err := env.reconcile(t, "seed")
+	if !apierrors.IsConflict(err) {
+		t.Fatalf("Reconcile error = %v, want a conflict (so that the pass is retried)", err)
+	}
+	if staleReads == 0 {
+		t.Fatal("the pass did not read the stale cluster")
+	}
+	stale = nil
+	if got := env.cluster(t, "seed"); !equality.Semantic.DeepEqual(got.Status, written.Status) || got.ResourceVersion != written.ResourceVersion {
+		t.Errorf("a pass from a stale cluster rewrote the status:\n%+v\nwant\n%+v", got.Status, written.Status)
+	}
+	if evs := env.events(); len(evs) != 0 {
+		t.Errorf("a pass from a stale cluster recorded events %q", evs)
 	}
 }
