@@ -98,6 +98,13 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 			"%s", truncate(err.Error(), maxConditionMessage))
 	}
 	if serr := r.updateStatus(ctx, p, err); serr != nil {
+		if err == nil && apierrors.IsConflict(serr) {
+			// The cluster changed after the pass read it (or the cache was
+			// behind): the newer version's watch event starts the next pass,
+			// which computes the status from it. Not a failure to log.
+			log.V(1).Info("status not written: the cluster changed since the pass read it", "err", serr)
+			return ctrl.Result{}, nil
+		}
 		err = errors.Join(err, serr)
 	}
 	if err == nil && p.ring != nil {

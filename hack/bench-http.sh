@@ -44,8 +44,8 @@ wait_idle() {
   local url
   for url in ${targets//,/ }; do
     for _ in $(seq 1200); do
-      # The first backlogEvents of /v1/status is the partition's (then its shards').
-      [[ "$(curl -fs "${url}/v1/status" | grep -m1 -o '"backlogEvents": *[0-9]*' | grep -o '[0-9]*$')" == 0 ]] && continue 2
+      # "drained" (top level of /v1/status): nothing accepted is left unflushed.
+      curl -fs "${url}/v1/status" | grep -q '"drained": *true' && continue 2
       sleep 0.1
     done
     echo "${url} still has a backlog after 120 s" >&2
@@ -60,7 +60,9 @@ for round in $(seq "${rounds}"); do
   echo "== ${partitions} partition(s), batch ${batch}${ROUNDS:+, round ${round} of ${rounds}}; machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
   "${bin}" bench --target "${targets}" --batch "${batch}" --keys 10000 --baseline --progress=false "$@" | tee "${data}/bench.out"
   # The comparison's events/s line: "  events/s  OURS  BARE  RATIO".
-  ratios="${ratios} $(awk '$1 == "events/s" && NF == 4 {print $4}' "${data}/bench.out")"
+  ratio="$(awk '$1 == "events/s" && NF == 4 {print $4}' "${data}/bench.out")"
+  [[ -n "${ratio}" ]] || { echo "round ${round}: no events/s ratio in the bench's report" >&2; exit 1; }
+  ratios="${ratios} ${ratio}"
 done
 if [[ "${rounds}" -gt 1 ]]; then
   echo "== events/s ratio over ${rounds} rounds (ours / bare handler): ${ratios# }; median $(tr ' ' '\n' <<<"${ratios}" | grep . | sort -n | awk '{r[NR] = $1} END {print (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2}')"

@@ -39,9 +39,11 @@
 // the stream's first Write; an old file is never appended to. Each Write
 // returns after fdatasync of the file and, if a file was created or renamed,
 // fsync of the directory. The full pages a Write synced are then dropped
-// from the page cache (Linux): the sink never reads them back, and cached
-// they would push out the WAL segments that the flusher reads. [ReadFiles]
-// reads the files back.
+// from the page cache (Linux): the sink itself reads them back only when it
+// recovers an active file at startup, and cached they would push out the
+// WAL segments that the flusher reads. A consumer that reads the files soon
+// after they are written (tailing the active file, say) reads them from
+// disk. [ReadFiles] reads the files back.
 //
 // # Webhook protocol
 //
