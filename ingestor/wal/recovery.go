@@ -370,30 +370,18 @@ func (rec *recovered) openSegment(fsys walfs.FS, f walfs.File, name string, seq 
 // oldContents reports whether the bytes from end, after the n records of
 // the last group of a segment with header hdr, are what its recycled file
 // kept of its previous use rather than a torn write: they start with a
-// whole frame of that use, or the segment is marked as being in a recycled
-// file and they do not start with a whole frame of this log. (A torn write
-// over a recycled file's old bytes whose first sector was lost counts as
-// old contents; it is zeroed all the same.)
+// whole frame of that use (a record or commit whose index is below the one
+// the segment's next record would have), or the segment is marked as being
+// in a recycled file and they do not start with a whole frame at all (a
+// whole frame of this log there is a torn group). (A torn write over a
+// recycled file's old bytes whose first sector was lost counts as old
+// contents; it is zeroed all the same.)
 func oldContents(data []byte, end int64, hdr segmentHeader, n uint64) bool {
-	next := hdr.baseIndex + n
-	if staleFrameAt(data, end, next) {
-		return true
-	}
-	if !hdr.reused {
-		return false
-	}
-	_, err := parseFrame(data[end:]) // a whole frame here is of this log: a torn group
-	return err != nil
-}
-
-// staleFrameAt reports whether a whole frame at data[off:] belongs to an
-// earlier use of a recycled segment file: a record or commit whose index is
-// below next, the index the segment's next record would have.
-func staleFrameAt(data []byte, off int64, next uint64) bool {
-	f, err := parseFrame(data[off:])
+	f, err := parseFrame(data[end:])
 	if err != nil {
-		return false
+		return hdr.reused
 	}
+	next := hdr.baseIndex + n
 	switch f.typ {
 	case frameTypeRecord:
 		return recordIndex(f.payload) < next
