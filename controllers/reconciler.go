@@ -98,13 +98,6 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 			"%s", truncate(err.Error(), maxConditionMessage))
 	}
 	if serr := r.updateStatus(ctx, p, err); serr != nil {
-		if err == nil && apierrors.IsConflict(serr) {
-			// The cluster changed after the pass read it (or the cache was
-			// behind): the newer version's watch event starts the next pass,
-			// which computes the status from it. Not a failure to log.
-			log.V(1).Info("status not written: the cluster changed since the pass read it", "err", serr)
-			return ctrl.Result{}, nil
-		}
 		err = errors.Join(err, serr)
 	}
 	if err == nil && p.ring != nil {
@@ -135,8 +128,10 @@ func (r *ClusterReconciler) updateStatus(ctx context.Context, p *pass, phaseErr 
 	event, changed := availabilityEvent(c.Status.Conditions, st.Conditions)
 	// The patch carries the resourceVersion the pass read: a pass that read
 	// the cluster from a cache behind the API server (an earlier status, or
-	// none) gets a conflict and is retried from the newer state, rather than
-	// writing the status again with new transition times.
+	// none) gets a conflict, rather than writing the status again with new
+	// transition times. Reconcile returns the conflict so that the pass is
+	// retried: a change of the status alone does not start a pass (see
+	// setupWithManager), so no watch event would.
 	patch := client.MergeFromWithOptions(c.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	c.Status = st
 	if err := r.Client.Status().Patch(ctx, c, patch); err != nil {
