@@ -148,3 +148,23 @@ func mustAppend(t *testing.T, p *Partition, recs ...wal.Record) {
 }
 
 var errSinkDown = errors.New("sink is down")
+
+// onSyncOfWritten installs a fault hook on fsys that runs f, under a lock,
+// before each sync of a file written since: its error fails the sync.
+// Syncs of files not written meanwhile (a spare segment being prepared)
+// proceed.
+func onSyncOfWritten(fsys *walfs.Mem, f func(name string) error) {
+	var mu sync.Mutex
+	dirty := map[string]bool{}
+	fsys.SetFault(func(op walfs.Op, name string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case op == walfs.OpWrite:
+			dirty[name] = true
+		case op == walfs.OpSync && dirty[name]:
+			return f(name)
+		}
+		return nil
+	})
+}

@@ -3,6 +3,7 @@ package partition
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -58,6 +59,69 @@ func TestBatchSpanningShards(t *testing.T) {
 				t.Fatalf("record with slot %d flushed by shard %d", r.Slot, b.Shard)
 			}
 		}
+	}
+}
+
+// TestAppendThenCallsQueuedBeforeTheSync checks that AppendThen hands back
+// the records' memory once they are copied into the logs and before they
+// are synced: the sync waits for queued, which scribbles over every record,
+// and the sink must still get the records as they were.
+func TestAppendThenCallsQueuedBeforeTheSync(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		keys []int // ev keys; their slots spread the batch over 2 shards
+	}{
+		{"one shard", []int{0, 2, 4}},
+		{"two shards", []int{0, 1, 2, 3}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fsys := walfs.NewMem()
+			s := &memSink{}
+			p := start(t, testConfig(), fsys, s)
+			queuedC := make(chan struct{})
+			onSyncOfWritten(fsys, func(name string) error {
+				select {
+				case <-queuedC:
+					return nil
+				case <-time.After(2 * time.Second):
+					return fmt.Errorf("sync of %s before queued was called: %w", name, walfs.ErrInjected)
+				}
+			})
+			var recs, want []wal.Record
+			for i, k := range c.keys {
+				recs, want = append(recs, ev(i, k)), append(want, ev(i, k))
+			}
+			calls := 0
+			queued := func() {
+				calls++
+				for _, r := range recs {
+					for i := range r.Data {
+						r.Data[i] = 'X'
+					}
+					for i := range r.Key {
+						r.Key[i] = 'X'
+					}
+				}
+				close(queuedC)
+			}
+			if err := p.AppendThen(context.Background(), recs, queued); err != nil {
+				t.Fatalf("AppendThen: %v", err)
+			}
+			if calls != 1 {
+				t.Fatalf("queued called %d times, want 1", calls)
+			}
+			eventually(t, "flushed", func() bool { return s.count() == len(want) })
+			stop(t, p)
+			got := map[string]sink.Record{}
+			for _, r := range s.records() {
+				got[r.ID] = r
+			}
+			for _, w := range want {
+				if g := got[w.ID]; string(g.Data) != string(w.Data) || string(g.Key) != string(w.Key) {
+					t.Errorf("record %s reached the sink as key %q data %s, want key %q data %s", w.ID, g.Key, g.Data, w.Key, w.Data)
+				}
+			}
+		})
 	}
 }
 
@@ -213,15 +277,8 @@ func TestFailedFsyncRestartsTheShardAndLosesNothing(t *testing.T) {
 	// Fail the first sync of written data (the preallocator's syncs of a
 	// spare segment, which may run meanwhile, write nothing).
 	var failed atomic.Bool
-	var mu sync.Mutex
-	dirty := map[string]bool{}
-	fsys.SetFault(func(op walfs.Op, name string) error {
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case op == walfs.OpWrite:
-			dirty[name] = true
-		case op == walfs.OpSync && dirty[name] && failed.CompareAndSwap(false, true):
+	onSyncOfWritten(fsys, func(string) error {
+		if failed.CompareAndSwap(false, true) {
 			return walfs.ErrInjected
 		}
 		return nil

@@ -54,18 +54,36 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	buf, release, aerr := s.admitBody(r)
+	buf, unreserve, aerr := s.admitBody(r)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
 	}
-	defer release()
+	defer unreserve()
+	ep := s.eventsPool.get(0)
+	var rp *[]wal.Record
+	// free gives the body buffer and the slices pointing into it back to
+	// their pools, once: as soon as the records are in the log (see
+	// appendLocal), so that the next request reads and parses in memory
+	// still in the CPU's cache rather than in one of the thousands of
+	// buffers of requests waiting for a sync, or when the request ends.
+	freed := false
+	free := func() {
+		if freed {
+			return
+		}
+		freed = true
+		putBuffer(buf)
+		s.eventsPool.put(ep)
+		if rp != nil {
+			s.recordsPool.put(rp)
+		}
+	}
+	defer free()
 	if err := s.parser.ReadBody(buf, r.Body, r.Header.Get("Content-Encoding")); err != nil {
 		writeError(w, toAPIError(err))
 		return
 	}
-	ep := s.eventsPool.get(0)
-	defer s.eventsPool.put(ep)
 	events, err := s.parser.ParseBytesInto(*ep, buf.Bytes(), r.Header.Get("Content-Type"))
 	if err != nil {
 		writeError(w, toAPIError(err))
@@ -76,40 +94,45 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	s.m.requestEvents.Observe(float64(len(events)))
 	rg := s.ring.Current()
 	now := s.now().UnixNano()
-	rp := s.recordsPool.get(len(events))
-	defer s.recordsPool.put(rp)
+	rp = s.recordsPool.get(len(events))
 	recs := *rp
 	for i, e := range events {
 		recs[i] = wal.Record{Epoch: rg.Epoch, ReceivedAt: now, Slot: ring.Slot(e.Key), ID: e.ID, Key: e.Key, Data: e.Raw}
 	}
+	n := len(recs)
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
-	if err := s.route(ctx, rg, recs); err != nil {
+	if err := s.route(ctx, rg, recs, free); err != nil {
 		if !errors.Is(err, context.Canceled) {
-			s.log.Debug("ingest request failed", "events", len(recs), "err", err)
+			s.log.Debug("ingest request failed", "events", n, "err", err)
 		}
 		writeError(w, toAPIError(err))
 		return
 	}
-	s.m.eventsAccepted.Add(float64(len(recs)))
+	s.m.eventsAccepted.Add(float64(n))
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)
 	var out [32]byte
-	body := append(strconv.AppendInt(append(out[:0], `{"accepted":`...), int64(len(recs)), 10), "}\n"...)
+	body := append(strconv.AppendInt(append(out[:0], `{"accepted":`...), int64(n), 10), "}\n"...)
 	_, _ = w.Write(body) //nolint:gosec // G705 (taint through sync.Pool): the body is a number we format
 }
 
 // route appends every record to its owner under rg: this partition's share
 // locally, the rest through the forwarder, all at once. If an owner knows a
 // newer ring, the failed shares are routed again under it.
-func (s *Server) route(ctx context.Context, rg ring.Ring, recs []wal.Record) error {
+//
+// free, if not nil, gives back the memory recs point into. It is called,
+// and recs must not be used again, once a request whose records all belong
+// to this partition has them in its log: such a request is never routed
+// again, as only owners elsewhere answer with a newer ring.
+func (s *Server) route(ctx context.Context, rg ring.Ring, recs []wal.Record, free func()) error {
 	for attempt := 1; ; attempt++ {
-		failed, err := s.routeOnce(ctx, rg, recs)
+		failed, err := s.routeOnce(ctx, rg, recs, free)
 		if err == nil {
 			return nil
 		}
 		newer, ok := staleRing(err)
-		if !ok || attempt >= maxRouteAttempts {
+		if !ok || attempt >= maxRouteAttempts || len(failed) == 0 {
 			return err
 		}
 		s.ring.Learn(newer)
@@ -127,14 +150,18 @@ func (s *Server) route(ctx context.Context, rg ring.Ring, recs []wal.Record) err
 // routeOnce routes recs under rg; on failure it returns the records of the
 // shares that failed (to be routed again) and the first error, preferring a
 // stale-ring error, which can be cured by routing again.
-func (s *Server) routeOnce(ctx context.Context, rg ring.Ring, recs []wal.Record) ([]wal.Record, error) {
+func (s *Server) routeOnce(ctx context.Context, rg ring.Ring, recs []wal.Record, free func()) ([]wal.Record, error) {
 	owner0 := rg.Owner(recs[0].Slot)
 	single := true
 	for i := 1; i < len(recs) && single; i++ {
 		single = rg.Owner(recs[i].Slot) == owner0
 	}
+	if single && owner0 == s.cfg.Partition {
+		// Never routed again (see route), whether or not free was called.
+		return nil, s.appendLocal(ctx, recs, free)
+	}
 	if single {
-		if err := s.appendTo(ctx, owner0, rg, recs); err != nil {
+		if err := s.forwardTo(ctx, owner0, rg, recs); err != nil {
 			return recs, err
 		}
 		return nil, nil
@@ -167,7 +194,7 @@ func (s *Server) routeOnce(ctx context.Context, rg ring.Ring, recs []wal.Record)
 		waits = append(waits, pending{sh, b})
 	}
 	if local != nil {
-		results = append(results, result{*local, s.appendLocal(ctx, local.recs)})
+		results = append(results, result{*local, s.appendLocal(ctx, local.recs, nil)})
 	}
 	for _, w := range waits {
 		results = append(results, result{w.share, w.batch.wait(ctx)})
@@ -218,11 +245,9 @@ func splitByOwner(rg ring.Ring, recs, dst []wal.Record) []share {
 	return shares
 }
 
-// appendTo appends recs, all owned by owner, locally or by forwarding.
-func (s *Server) appendTo(ctx context.Context, owner int, rg ring.Ring, recs []wal.Record) error {
-	if owner == s.cfg.Partition {
-		return s.appendLocal(ctx, recs)
-	}
+// forwardTo forwards recs, all owned by owner, another partition, and
+// waits for its acknowledgement.
+func (s *Server) forwardTo(ctx context.Context, owner int, rg ring.Ring, recs []wal.Record) error {
 	b, err := s.fwd.forward(owner, rg, recs)
 	if err != nil {
 		return err
@@ -230,11 +255,14 @@ func (s *Server) appendTo(ctx context.Context, owner int, rg ring.Ring, recs []w
 	return b.wait(ctx)
 }
 
-func (s *Server) appendLocal(ctx context.Context, recs []wal.Record) error {
-	if err := s.part.Append(ctx, recs); err != nil {
+// appendLocal appends recs to this partition; free, if not nil, is called
+// once they are in its log, before they are durable.
+func (s *Server) appendLocal(ctx context.Context, recs []wal.Record, free func()) error {
+	n := len(recs)
+	if err := s.part.AppendThen(ctx, recs, free); err != nil {
 		return err
 	}
-	s.m.eventsAppended.Add(float64(len(recs)))
+	s.m.eventsAppended.Add(float64(n))
 	return nil
 }
 
@@ -243,9 +271,12 @@ const maxPooledBuffer = 16 << 20
 
 // admitBody reserves memory for r's body (its Content-Length, or the
 // largest body allowed when unknown) and fails with 429 when too many bytes
-// are in flight already. It returns an empty pooled buffer for the body;
-// release gives back both the reservation and the buffer.
-func (s *Server) admitBody(r *http.Request) (buf *bytes.Buffer, release func(), err *apiError) {
+// are in flight already. It returns an empty pooled buffer for the body,
+// which putBuffer gives back, and unreserve, which gives back the
+// reservation. The reservation covers the request's bytes wherever they
+// are held in memory: in the buffer, then in the log's group buffers until
+// they are written, so it is kept until the request ends.
+func (s *Server) admitBody(r *http.Request) (buf *bytes.Buffer, unreserve func(), err *apiError) {
 	n := r.ContentLength
 	if n < 0 || n > s.parser.Config().MaxBodyBytes {
 		n = s.parser.Config().MaxBodyBytes
@@ -263,10 +294,12 @@ func (s *Server) admitBody(r *http.Request) (buf *bytes.Buffer, release func(), 
 		// it copies it once.
 		buf.Grow(int(r.ContentLength) + bytes.MinRead)
 	}
-	return buf, func() {
-		if buf.Cap() <= maxPooledBuffer {
-			bufPool.Put(buf)
-		}
-		s.inflight.Add(-n)
-	}, nil
+	return buf, func() { s.inflight.Add(-n) }, nil
+}
+
+// putBuffer gives a body buffer from admitBody back to the pool.
+func putBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBuffer {
+		bufPool.Put(buf)
+	}
 }

@@ -30,12 +30,13 @@ func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request) {
 			Message: fmt.Sprintf("records routed by ring epoch %d; this partition is at epoch %d", sender.Epoch, mine.Epoch)})
 		return
 	}
-	buf, release, aerr := s.admitBody(r)
+	buf, unreserve, aerr := s.admitBody(r)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
 	}
-	defer release()
+	defer unreserve()
+	defer putBuffer(buf)
 	limit := int64(s.cfg.Forward.MaxBatchBytes) + 2*s.parser.Config().MaxBodyBytes
 	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit)); err != nil {
 		writeError(w, &apiError{Status: http.StatusBadRequest, Reason: ReasonBadRequest, Message: "while reading forwarded records: " + err.Error()})
@@ -56,7 +57,7 @@ func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := s.appendLocal(r.Context(), recs); err != nil {
+	if err := s.appendLocal(r.Context(), recs, nil); err != nil {
 		writeError(w, toAPIError(err))
 		return
 	}

@@ -110,9 +110,15 @@ func appendRecordFrame(buf []byte, r *Record, index uint64) []byte {
 // buf[groupStart:], which starts at segment offset segOffset, in a segment
 // of the given format version.
 func appendCommitFrame(buf []byte, groupStart int, segOffset int64, lastIndex uint64, version uint16) []byte {
-	group := buf[groupStart:]
-	sum := groupChecksum(group, version)
-	groupLen := len(group)
+	return appendCommitFrameSum(buf, groupStart, segOffset, lastIndex, groupChecksum(buf[groupStart:], version))
+}
+
+// appendCommitFrameSum is appendCommitFrame with the group checksum given:
+// the writer has it from the frame CRCs it gathered while the frames were
+// encoded (groupChecksumOfCRCs), rather than by walking a group that may
+// no longer be in the CPU's cache.
+func appendCommitFrameSum(buf []byte, groupStart int, segOffset int64, lastIndex uint64, sum uint32) []byte {
+	groupLen := len(buf) - groupStart
 	start := len(buf)
 	buf = extend(buf, frameLen(commitPayloadSize))
 	f := buf[start:]
@@ -149,11 +155,19 @@ func groupChecksum(group []byte, version uint16) uint32 {
 			sum = crc32.Update(sum, castagnoli, sums[:n])
 			n = 0
 		}
-		n += copy(sums[n:n+4], group[off+8:off+12])
+		n += copy(sums[n:n+4], frameCRC(group[off:]))
 		off += frameLen(int(binary.LittleEndian.Uint32(group[off:])))
 	}
 	return crc32.Update(sum, castagnoli, sums[:n])
 }
+
+// groupChecksumOfCRCs is the version 2 group checksum of the record frames
+// whose CRC fields, in order, are crcs: the same value groupChecksum
+// computes from the frames themselves.
+func groupChecksumOfCRCs(crcs []byte) uint32 { return crc32.Checksum(crcs, castagnoli) }
+
+// frameCRC returns the CRC field of the frame at the start of f.
+func frameCRC(f []byte) []byte { return f[8:12] }
 
 // extend extends buf by n bytes of unspecified content.
 func extend(buf []byte, n int) []byte {

@@ -88,6 +88,7 @@ type WAL struct {
 type group struct {
 	buf      []byte
 	recOff   []uint32 // offset of each record frame within buf
+	crcs     []byte   // the CRC fields of its record frames, in order
 	first    uint64
 	last     uint64
 	started  time.Time
@@ -95,6 +96,15 @@ type group struct {
 	err      error
 	segStart int64 // set by the writer: where buf landed
 	appends  int   // Enqueue calls that joined the group
+}
+
+// checksum is the group checksum of g's record frames for a segment of
+// the given format version.
+func (g *group) checksum(version uint16) uint32 {
+	if version == segmentFormatV1 {
+		return groupChecksum(g.buf, version)
+	}
+	return groupChecksumOfCRCs(g.crcs)
 }
 
 type spareResult struct {
@@ -296,6 +306,7 @@ func (w *WAL) enqueue(recs []Record, size int) (*group, uint64, error) {
 		g = &group{
 			buf:     bufs.buf,
 			recOff:  bufs.recOff,
+			crcs:    bufs.crcs,
 			first:   w.nextIndex,
 			started: time.Now(), // real time: MaxWait is measured with real timers
 			done:    make(chan struct{}),
@@ -304,8 +315,11 @@ func (w *WAL) enqueue(recs []Record, size int) (*group, uint64, error) {
 		w.open = g
 	}
 	for i := range recs {
-		g.recOff = append(g.recOff, uint32(len(g.buf))) // groups are far below 4 GiB
+		off := len(g.buf)
+		g.recOff = append(g.recOff, uint32(off)) // groups are far below 4 GiB
 		g.buf = appendRecordFrame(g.buf, &recs[i], w.nextIndex)
+		// Gathered while the frame is in the cache, for the commit frame.
+		g.crcs = append(g.crcs, frameCRC(g.buf[off:])...)
 		w.nextIndex++
 	}
 	last := w.nextIndex - 1
@@ -325,6 +339,7 @@ func (w *WAL) enqueue(recs []Record, size int) (*group, uint64, error) {
 type groupBuffers struct {
 	buf    []byte
 	recOff []uint32
+	crcs   []byte
 }
 
 // groupBuffers returns empty buffers for a group whose first append is
@@ -333,7 +348,7 @@ type groupBuffers struct {
 func (w *WAL) groupBuffers(size int) groupBuffers {
 	if size <= w.cfg.MaxGroupBytes {
 		if b, ok := w.bufs.Get().(*groupBuffers); ok {
-			return groupBuffers{buf: b.buf[:0], recOff: b.recOff[:0]}
+			return groupBuffers{buf: b.buf[:0], recOff: b.recOff[:0], crcs: b.crcs[:0]}
 		}
 		return groupBuffers{buf: make([]byte, 0, w.cfg.MaxGroupBytes+frameLen(commitPayloadSize))}
 	}

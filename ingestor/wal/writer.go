@@ -101,7 +101,7 @@ func (w *WAL) write(g *group) {
 	}
 	off := seg.end
 	g.segStart = off
-	g.buf = appendCommitFrame(g.buf, 0, off, g.last, seg.version)
+	g.buf = appendCommitFrameSum(g.buf, 0, off, g.last, g.checksum(seg.version))
 	if w.cfg.Ack == AckDurable {
 		start := time.Now()
 		_, err := seg.file.WriteAtSync(g.buf, off)
@@ -132,8 +132,8 @@ func (w *WAL) write(g *group) {
 	w.appendedBytes.Add(float64(len(g.buf)))
 	w.groupCommits.Inc()
 	w.m.groupRecords.Observe(float64(n))
-	bufs := groupBuffers{buf: g.buf, recOff: g.recOff}
-	g.buf, g.recOff = nil, nil
+	bufs := groupBuffers{buf: g.buf, recOff: g.recOff, crcs: g.crcs}
+	g.buf, g.recOff, g.crcs = nil, nil, nil
 	close(g.done)
 	w.releaseGroupBuffers(bufs)
 }
