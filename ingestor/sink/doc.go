@@ -38,10 +38,14 @@
 // process is truncated after its last complete, valid line and finished at
 // the stream's first Write; an old file is never appended to. Each Write
 // returns after fdatasync of the file and, if a file was created or renamed,
-// fsync of the directory. The full pages a Write synced are then dropped
-// from the page cache (Linux): the sink itself reads them back only when it
-// recovers an active file at startup, and cached they would push out the
-// WAL segments that the flusher reads. A consumer that reads the files soon
+// fsync of the directory. The sink keeps its data out of the page cache:
+// it reads it back only when it recovers an active file at startup, and
+// cached it would push out the WAL segments that the flusher reads. On
+// Linux a batch's whole blocks go to the disk with O_DIRECT where the file
+// system allows it, from the block that holds the file's end (the stream
+// keeps that partial block in memory to write it again), and the rest
+// through the page cache (see direct.go); the full pages a Write put in the
+// page cache are dropped once synced. A consumer that reads the files soon
 // after they are written (tailing the active file, say) reads them from
 // disk. [ReadFiles] reads the files back.
 //

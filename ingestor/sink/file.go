@@ -77,9 +77,10 @@ func NewFile(cfg FileConfig, opts Options) (*File, error) {
 	}, nil
 }
 
-// Write appends the batch to the active file of its (partition, shard) with
-// one write call and returns once it is synced. On an error the file is
-// finished and the next Write starts a new one.
+// Write appends the batch to the active file of its (partition, shard),
+// with one write call or a direct write of its whole blocks and a write of
+// the rest (see direct.go), and returns once it is synced. On an error the
+// file is finished and the next Write starts a new one.
 func (f *File) Write(ctx context.Context, b Batch) error {
 	if len(b.Records) == 0 {
 		return nil
@@ -149,16 +150,22 @@ type stream struct {
 	prefix string
 	log    *slog.Logger
 
-	mu       sync.Mutex
-	closed   bool
-	ready    bool     // the directory was scanned and leftovers finished
-	next     uint64   // sequence of the next file
-	file     *os.File // active file, nil between files
-	path     string   // of the active (or last) file
-	size     int64    // synced size of the active file
-	opened   time.Time
-	dirDirty bool   // a file was created or renamed since the last directory sync
-	buf      []byte // encoding buffer, reused batch after batch
+	mu     sync.Mutex
+	closed bool
+	ready  bool     // the directory was scanned and leftovers finished
+	next   uint64   // sequence of the next file
+	file   *os.File // active file, nil between files
+	direct *os.File // the active file opened for direct writes (direct.go), or nil
+	// directWrites counts the batches appended with a direct write.
+	directWrites int
+	path         string // of the active (or last) file
+	size         int64  // synced size of the active file
+	opened       time.Time
+	dirDirty     bool   // a file was created or renamed since the last directory sync
+	buf          []byte // encoding buffer, reused batch after batch
+	// tail is the active file's last partial block, size%directBlock bytes,
+	// while direct is set.
+	tail [directBlock]byte
 }
 
 // write encodes b, rotates if due and appends b to the active file.
@@ -180,8 +187,6 @@ func (s *stream) write(ctx context.Context, b Batch) (err error) {
 	if err := s.prepare(); err != nil {
 		return err
 	}
-	s.buf = appendBatch(s.buf[:0], b)
-	defer s.trimBuffer()
 	if err := s.rotateIfDue(); err != nil {
 		return err
 	}
@@ -190,7 +195,11 @@ func (s *stream) write(ctx context.Context, b Batch) (err error) {
 			return err
 		}
 	}
-	return s.append(s.buf)
+	buf := s.startBuffer()
+	t := len(buf) // the file's tail, with direct appends
+	s.buf = appendBatch(buf, b)
+	defer s.trimBuffer()
+	return s.append(s.buf, t)
 }
 
 // close finishes the active file, or a leftover one that a failed Write
@@ -258,21 +267,42 @@ func (s *stream) create() error {
 		return err
 	}
 	s.file, s.path, s.size, s.opened = f, path, 0, s.sink.now()
+	s.direct = openDirect(path)
 	s.dirDirty = true
 	s.log.Debug("created sink file", "file", path)
 	return nil
 }
 
-// append writes p to the active file and syncs it, in one call where the
+// append appends buf[t:] to the active file and syncs it; buf[:t] is the
+// file's tail, with direct appends (see direct.go). Without them, or for a
+// batch that fills no block, it writes and syncs in one call where the
 // system has one (see dsync), then drops the synced pages from the page
 // cache (see dropCached). On an error it abandons the file.
-func (s *stream) append(p []byte) error {
+func (s *stream) append(buf []byte, t int) error {
+	p := buf[t:]
+	if d := directPart(t, len(p)); s.direct != nil && d > 0 {
+		if !aligned(buf) { // appendBatch grew it
+			s.buf = alignedBuffer(buf, len(buf), cap(buf))
+			buf = s.buf
+		}
+		ok, err := s.appendDirect(buf, t, d)
+		if err != nil {
+			s.abandon(err)
+			return err
+		}
+		if ok {
+			s.size += int64(len(p))
+			s.keepTail(buf)
+			return nil
+		}
+	}
 	if _, err := dsync.WriteAt(s.file, p, -1); err != nil {
 		s.abandon(err)
 		return err
 	}
 	dropCached(s.file, s.size, s.size+int64(len(p)))
 	s.size += int64(len(p))
+	s.keepTail(buf)
 	return nil
 }
 
@@ -282,6 +312,7 @@ func (s *stream) append(p []byte) error {
 func (s *stream) abandon(cause error) {
 	f := s.file
 	s.file = nil
+	s.closeDirect()
 	s.ready = false
 	s.log.Warn("abandoning sink file after a write error", "file", s.path, "bytes", s.size, "err", cause)
 	err := f.Truncate(s.size)
@@ -306,6 +337,7 @@ func (s *stream) abandon(cause error) {
 func (s *stream) finish() error {
 	f := s.file
 	s.file = nil
+	s.closeDirect()
 	if err := f.Close(); err != nil {
 		// The data was synced before; a close error loses nothing.
 		s.log.Warn("closing a sink file failed", "file", s.path, "err", err)

@@ -43,8 +43,8 @@ func residentPages(t *testing.T, path string) []bool {
 	return out
 }
 
-// skipOnTmpfs skips where the page cache cannot be dropped: tmpfs keeps a
-// file's pages for as long as the file exists.
+// skipOnTmpfs skips a test that needs a disk file system: tmpfs keeps a
+// file's pages for as long as the file exists, and has no direct I/O.
 func skipOnTmpfs(t *testing.T, dir string) {
 	t.Helper()
 	var st unix.Statfs_t
@@ -52,7 +52,7 @@ func skipOnTmpfs(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	if st.Type == unix.TMPFS_MAGIC {
-		t.Skipf("%s is on tmpfs, which has no page cache to drop", dir)
+		t.Skipf("%s is on tmpfs, which has no page cache to drop and no direct I/O", dir)
 	}
 }
 

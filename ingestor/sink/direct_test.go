@@ -1,0 +1,38 @@
+package sink
+
+import "testing"
+
+func TestDirectPart(t *testing.T) {
+	const b = directBlock
+	for _, c := range []struct {
+		name string
+		t, n int
+		want int
+	}{
+		{"nothing", 0, 0, 0},
+		{"less than a block", 0, b - 1, 0},
+		{"tail and new bytes in one block", 100, b - 101, 0},
+		{"exactly one block", 0, b, b},
+		{"tail and new bytes fill a block", 100, b - 100, b},
+		{"tail, a block and a bit", 100, b + 50, b},
+		{"many blocks and a bit", 7, 5*b + 3, 5 * b},
+		{"the largest tail and one new byte", b - 1, 1, b},
+	} {
+		if got := directPart(c.t, c.n); got != c.want {
+			t.Errorf("%s: directPart(%d, %d) = %d, want %d", c.name, c.t, c.n, got, c.want)
+		}
+	}
+}
+
+func TestAlignedBuffer(t *testing.T) {
+	old := []byte("0123456789")
+	for _, c := range []int{10, 100, directBlock, 3*directBlock + 17, 1 << 20} {
+		b := alignedBuffer(old, 4, c)
+		if !aligned(b) || len(b) != 4 || cap(b) < c || string(b) != "0123" {
+			t.Errorf("alignedBuffer(old, 4, %d): aligned %v, len %d, cap %d, %q", c, aligned(b), len(b), cap(b), b)
+		}
+	}
+	if b := make([]byte, 2*directBlock); aligned(b[1:]) {
+		t.Error("a slice one byte past an allocation's start is aligned")
+	}
+}
