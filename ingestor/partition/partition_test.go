@@ -79,6 +79,9 @@ func TestAppendThenCallsQueuedBeforeTheSync(t *testing.T) {
 			s := &memSink{}
 			p := start(t, testConfig(), fsys, s)
 			queuedC := make(chan struct{})
+			// The hook runs under fsys's lock: while a sync waits for
+			// queued, every other operation on fsys waits too. Only a
+			// broken AppendThen makes that wait last.
 			onSyncOfWritten(fsys, func(name string) error {
 				select {
 				case <-queuedC:
@@ -122,6 +125,25 @@ func TestAppendThenCallsQueuedBeforeTheSync(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAppendThenDoesNotCallQueuedIfNotAllAreQueued appends a batch over
+// two shards whose second share is refused (a record above the WAL's
+// MaxRecordBytes): queued must not run, as the caller's memory may still be
+// needed.
+func TestAppendThenDoesNotCallQueuedIfNotAllAreQueued(t *testing.T) {
+	p := start(t, testConfig(), walfs.NewMem(), &memSink{})
+	defer stop(t, p)
+	big := ev(2, 1)
+	big.Data = make([]byte, testConfig().WAL.MaxRecordBytes)
+	called := false
+	err := p.AppendThen(context.Background(), []wal.Record{ev(1, 0), big}, func() { called = true })
+	if !errors.Is(err, wal.ErrTooLarge) {
+		t.Fatalf("AppendThen = %v, want %v", err, wal.ErrTooLarge)
+	}
+	if called {
+		t.Fatal("queued was called although a share was refused")
 	}
 }
 

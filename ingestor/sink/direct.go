@@ -86,14 +86,17 @@ func (s *stream) startBuffer() []byte {
 // buf[:d] directly at the block boundary before the synced size, the rest
 // through the page cache, then one fdatasync. buf is aligned in memory and
 // d a multiple of directBlock. If the direct write fails having written
-// nothing, direct appends stop for this file and ok is false: nothing has
-// changed and the caller appends through the page cache instead.
+// nothing (a file system that opens files for direct I/O but refuses the
+// writes, say), direct appends stop for the stream and ok is false: nothing
+// has changed and the caller appends through the page cache instead, which
+// reports an error of the disk itself again.
 func (s *stream) appendDirect(buf []byte, t, d int) (ok bool, err error) {
 	start := s.size - int64(t)
 	if n, err := s.direct.WriteAt(buf[:d], start); err != nil {
 		if n == 0 {
-			s.log.Warn("direct write to a sink file failed; appending through the page cache", "file", s.path, "err", err)
+			s.log.Warn("direct write to a sink file failed; this stream appends through the page cache from now on", "file", s.path, "err", err)
 			s.closeDirect()
+			s.noDirect = true
 			return false, nil
 		}
 		return true, err

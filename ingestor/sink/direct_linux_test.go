@@ -127,6 +127,59 @@ func TestFileDirectWriteFailureFallsBack(t *testing.T) {
 	if names := dirNames(t, dir); len(names) != 1 || filepath.Ext(names[0]) != ".open" {
 		t.Fatalf("files %v, want the one active file", names)
 	}
+	// The stream's next file is not opened for direct writes either.
+	f.maxBytes = 1
+	fourth := batchOfSize(t, "fourth", 100, 300)
+	mustWrite(t, f, fourth)
+	if st, got := activeFile(t, f); !bytes.Equal(got, appendBatch(nil, fourth)) || st.direct != nil {
+		t.Fatalf("after rotating: %d bytes, direct descriptor %v; want the fourth batch alone, no direct descriptor", len(got), st.direct)
+	}
+}
+
+// TestFileDirectAppendsAcrossRotation rotates the files of a stream that
+// appends directly: each file must hold exactly its batches (a new file
+// starts with no tail), and the later files are written directly too.
+func TestFileDirectAppendsAcrossRotation(t *testing.T) {
+	dir := t.TempDir()
+	skipOnTmpfs(t, dir)
+	const maxBytes = 30_000
+	f := newTestFile(t, dir, maxBytes, nil)
+	var want [][]byte // per file
+	var cur []byte
+	directFiles := map[string]bool{}
+	for i := range 12 {
+		b := batchOfSize(t, fmt.Sprintf("b%d", i), 7+i*3, 250+i*13)
+		if len(cur) >= maxBytes {
+			want, cur = append(want, cur), nil
+		}
+		mustWrite(t, f, b)
+		cur = appendBatch(cur, b)
+		st, got := activeFile(t, f)
+		if !bytes.Equal(got, cur) {
+			t.Fatalf("after batch %d the active file has %d bytes, want %d; first difference at %d", i, len(got), len(cur), firstDiff(got, cur))
+		}
+		if st.directWrites > 0 {
+			directFiles[st.path] = true
+		}
+	}
+	want = append(want, cur)
+	mustClose(t, f)
+	names := dirNames(t, dir)
+	if len(names) != len(want) {
+		t.Fatalf("%d files %v, want %d", len(names), names, len(want))
+	}
+	for i, name := range names {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want[i]) {
+			t.Fatalf("file %s has %d bytes, want %d; first difference at %d", name, len(got), len(want[i]), firstDiff(got, want[i]))
+		}
+	}
+	if len(directFiles) < 2 {
+		t.Fatalf("direct writes went to %d of %d files, want several", len(directFiles), len(want))
+	}
 }
 
 func firstDiff(a, b []byte) int {

@@ -156,6 +156,9 @@ type stream struct {
 	next   uint64   // sequence of the next file
 	file   *os.File // active file, nil between files
 	direct *os.File // the active file opened for direct writes (direct.go), or nil
+	// noDirect is set once a direct write failed: the stream's later files
+	// are not opened for direct writes either.
+	noDirect bool
 	// directWrites counts the batches appended with a direct write.
 	directWrites int
 	path         string // of the active (or last) file
@@ -164,7 +167,7 @@ type stream struct {
 	dirDirty     bool   // a file was created or renamed since the last directory sync
 	buf          []byte // encoding buffer, reused batch after batch
 	// tail is the active file's last partial block, size%directBlock bytes,
-	// while direct is set.
+	// while direct is set (after a fallback it is stale, and unused).
 	tail [directBlock]byte
 }
 
@@ -267,7 +270,9 @@ func (s *stream) create() error {
 		return err
 	}
 	s.file, s.path, s.size, s.opened = f, path, 0, s.sink.now()
-	s.direct = openDirect(path)
+	if !s.noDirect {
+		s.direct = openDirect(path)
+	}
 	s.dirDirty = true
 	s.log.Debug("created sink file", "file", path)
 	return nil
