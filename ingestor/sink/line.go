@@ -55,11 +55,19 @@ type lineEncoder struct {
 
 // append appends the line of r to dst.
 func (e *lineEncoder) append(dst []byte, r *Record) []byte {
-	dst = append(dst, `{"id":`...)
-	dst = appendQuoted(dst, r.ID)
-	dst = append(dst, `,"key":`...)
-	dst = appendQuoted(dst, r.Key)
-	dst = append(dst, `,"slot":`...)
+	if plain(r.ID) && plain(r.Key) { // the common case, in fewer appends
+		dst = append(dst, `{"id":"`...)
+		dst = append(dst, r.ID...)
+		dst = append(dst, `","key":"`...)
+		dst = append(dst, r.Key...)
+		dst = append(dst, `","slot":`...)
+	} else {
+		dst = append(dst, `{"id":`...)
+		dst = appendQuoted(dst, r.ID)
+		dst = append(dst, `,"key":`...)
+		dst = appendQuoted(dst, r.Key)
+		dst = append(dst, `,"slot":`...)
+	}
 	dst = strconv.AppendUint(dst, uint64(r.Slot), 10)
 	if !e.midValid || r.Epoch != e.epoch {
 		mid := append(e.mid[:0], `,"partition":`...) // at most 110 bytes: no allocation
