@@ -107,12 +107,22 @@ func gz(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// backlog is the number of events appended across the cluster.
+// appended is the number of events appended across the cluster.
 func appended(c *localcluster.Cluster) uint64 {
+	return sumShards(c, func(s partition.ShardStatus) uint64 { return s.Appended })
+}
+
+// flushedAll is the number of events flushed across the cluster.
+func flushedAll(c *localcluster.Cluster) uint64 {
+	return sumShards(c, func(s partition.ShardStatus) uint64 { return s.Flushed })
+}
+
+// sumShards sums f over every shard of every member of c.
+func sumShards(c *localcluster.Cluster, f func(partition.ShardStatus) uint64) uint64 {
 	var n uint64
 	for _, m := range c.Members {
 		for _, s := range m.Pod.Part.Status().Shards {
-			n += s.Appended
+			n += f(s)
 		}
 	}
 	return n
@@ -188,16 +198,7 @@ func TestAcceptedBatchesReachTheSinkThroughForwarding(t *testing.T) {
 		owners[rg.OwnerOfKey([]byte(fmt.Sprintf("u%d", i)))]++
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		flushed := uint64(0)
-		for _, m := range c.Members {
-			for _, s := range m.Pod.Part.Status().Shards {
-				flushed += s.Flushed
-			}
-		}
-		if flushed == n {
-			break
-		}
+	for flushedAll(c) != n && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	for p, m := range c.Members {
@@ -280,17 +281,6 @@ func TestConcurrentBatchesReachTheSinkIntact(t *testing.T) {
 			}
 		}
 	}
-}
-
-// flushedAll is the number of events flushed across the cluster.
-func flushedAll(c *localcluster.Cluster) uint64 {
-	var n uint64
-	for _, m := range c.Members {
-		for _, s := range m.Pod.Part.Status().Shards {
-			n += s.Flushed
-		}
-	}
-	return n
 }
 
 func TestStaleRingIsRefreshedFromTheOwner(t *testing.T) {
