@@ -3,6 +3,8 @@ package event
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/eventingestor/eventingestor/ingestor/internal/jsonstr"
 )
 
 // Indexes of the fields a scanner looks for, as bits of a field mask.
@@ -224,7 +226,7 @@ func (s *scanner) members(i, depth int) (int, error) {
 					i = j + n + 1
 					break
 				}
-				if specialBytes(x) != 0 {
+				if jsonstr.SpecialBytes(x) != 0 {
 					break
 				}
 			}

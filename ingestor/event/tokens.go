@@ -5,19 +5,21 @@ import (
 	"fmt"
 	"math/bits"
 	"unicode/utf8"
+
+	"github.com/eventingestor/eventingestor/ingestor/internal/jsonstr"
 )
 
 // str scans the string at buf[i] (which must be '"'). It returns the offset
 // just after the closing quote and whether the string has escapes.
 //
 // Plain ASCII strings are scanned eight bytes at a time (see closingQuote
-// and specialBytes); str stops at the first other special byte and leaves
+// and jsonstr.SpecialBytes); str stops at the first other special byte and leaves
 // the rest of the string to strTail.
 func (s *scanner) str(i int) (end int, esc bool, err error) {
 	buf := s.buf
 	for i++; i+8 <= len(buf); i += 8 {
 		x := binary.LittleEndian.Uint64(buf[i : i+8])
-		if m := specialBytes(x); m != 0 {
+		if m := jsonstr.SpecialBytes(x); m != 0 {
 			if n, ok := closingQuote(x); ok {
 				return i + n + 1, false, nil
 			}
@@ -29,7 +31,7 @@ func (s *scanner) str(i int) (end int, esc bool, err error) {
 }
 
 // closingQuote looks at the eight bytes x (in little-endian order) after
-// an opening quote. If the first of them that is not a plainStringByte is
+// an opening quote. If the first of them that is not a jsonstr.PlainByte is
 // the closing quote, it returns its index n in x (0 to 7) and true: the
 // string is n+2 bytes long, quotes included. Otherwise it returns false.
 //
@@ -39,10 +41,10 @@ func (s *scanner) str(i int) (end int, esc bool, err error) {
 // closingQuote is written for a short path from x to n.
 func closingQuote(x uint64) (n int, ok bool) {
 	// The lowest set bit of m, m&-m, marks the first special byte; it is a
-	// quote if the same bit is set in z, the quoteBytes of x.
+	// quote if the same bit is set in z, the jsonstr.QuoteBytes of x.
 	//
 	// The offset is taken from q, one operation shorter than z (which is
-	// q&^y, see zeroBytes). For a byte b of y with no borrow from below,
+	// q&^y, see jsonstr.ZeroBytes). For a byte b of y with no borrow from below,
 	// the high bit of b-1 is set when b is 0, that is when the byte of x
 	// is a quote, or when b is above 0x80, which happens only when the
 	// byte of x is not ASCII. When the first special byte is a quote, the
@@ -50,17 +52,17 @@ func closingQuote(x uint64) (n int, ok bool) {
 	// so they neither set a bit of q nor borrow, and the lowest set bit of
 	// q is the quote's. Testing q != 0 lets the compiler drop the zero
 	// case of TrailingZeros64.
-	y := x ^ ones*'"'
-	q := (y - ones) & highs
+	y := x ^ jsonstr.Ones*'"'
+	q := (y - jsonstr.Ones) & jsonstr.Highs
 	z := q &^ y
-	if m := z | otherSpecialBytes(x); q == 0 || m&-m&z == 0 {
+	if m := z | jsonstr.OtherSpecialBytes(x); q == 0 || m&-m&z == 0 {
 		return 0, false
 	}
 	return bits.TrailingZeros64(q) >> 3, true
 }
 
 // strTail finishes scanning a string from buf[i], where everything after
-// the opening quote up to i is plain (see plainStringByte). Its results
+// the opening quote up to i is plain (see jsonstr.PlainByte). Its results
 // are those of str.
 func (s *scanner) strTail(i int) (end int, esc bool, err error) {
 	buf := s.buf
@@ -186,74 +188,18 @@ func (s *scanner) literal(i int, lit string) (int, error) {
 }
 
 // skipPlain returns the offset of the first byte at or after buf[i] that
-// is not a plainStringByte, or len(buf). It tests eight bytes at a time.
+// is not a jsonstr.PlainByte, or len(buf). It tests eight bytes at a time.
 func skipPlain(buf []byte, i int) int {
 	for ; i+8 <= len(buf); i += 8 {
-		if m := specialBytes(binary.LittleEndian.Uint64(buf[i : i+8])); m != 0 {
+		if m := jsonstr.SpecialBytes(binary.LittleEndian.Uint64(buf[i : i+8])); m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 	}
-	for i < len(buf) && plainStringByte[buf[i]] {
+	for i < len(buf) && jsonstr.PlainByte[buf[i]] {
 		i++
 	}
 	return i
 }
-
-// Constants of the SWAR (SIMD within a register) tests, which test the
-// eight bytes of a uint64 at once: ones has 0x01 in every byte, highs has
-// the high bit of every byte.
-const (
-	ones  = 0x0101010101010101
-	highs = 0x8080808080808080
-)
-
-// specialBytes returns a mask with the high bit set in every byte of x (in
-// little-endian order) that is not a plainStringByte: below 0x20, '"', '\\'
-// or 0x80 and above. Bytes above the lowest set one may be false positives
-// (borrows propagate upwards), so only the lowest set bit is meaningful.
-//
-// Each term sets the high bit of a byte b as follows:
-//   - zeroBytes(x ^ ones*c): b == c (see zeroBytes);
-//   - x - ones*0x20: b < 0x20, since b-0x20 wraps around to 0xe0 and above
-//     (and b >= 0xa0, which the next term covers anyway);
-//   - x: b >= 0x80.
-//
-// A borrow only starts at a byte that is special, so no term sets a bit
-// below the lowest special byte.
-func specialBytes(x uint64) uint64 {
-	return quoteBytes(x) | otherSpecialBytes(x)
-}
-
-// otherSpecialBytes is specialBytes without the test for '"'.
-func otherSpecialBytes(x uint64) uint64 {
-	return zeroBytes(x^ones*'\\') | (x-ones*0x20|x)&highs
-}
-
-// quoteBytes returns a mask with the high bit set in every '"' byte of x.
-// Like specialBytes, only the bits up to the lowest special byte are exact.
-func quoteBytes(x uint64) uint64 {
-	return zeroBytes(x ^ ones*'"')
-}
-
-// zeroBytes returns a mask with the high bit set in every zero byte of x,
-// and possibly in bytes above the lowest zero byte (when a byte is zero,
-// subtracting 1 from it borrows from the byte above). For a byte b and no
-// borrow from below, (b-1)&^b has its high bit set exactly when b is 0:
-// b-1 is at least 0x80 only if b is 0 or at least 0x81, and then b has
-// its high bit set.
-func zeroBytes(x uint64) uint64 {
-	return (x - ones) &^ x & highs
-}
-
-// plainStringByte reports the bytes that stand for themselves in a JSON
-// string and are ASCII: everything but control characters, '"', '\\' and
-// bytes of multi-byte UTF-8 sequences. It is a constant table.
-var plainStringByte = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
 
 // skipWS returns the offset of the first byte at or after buf[i] that is not
 // JSON whitespace, or len(buf).

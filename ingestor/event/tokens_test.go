@@ -6,6 +6,8 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/eventingestor/eventingestor/ingestor/internal/jsonstr"
 )
 
 // skipPlain (eight bytes at a time) agrees with a byte-by-byte scan.
@@ -42,18 +44,18 @@ func TestQuoteByte(t *testing.T) {
 }
 
 // firstSpecial returns the index of the first byte of b that is not a
-// plainStringByte, or len(b): the definition that specialBytes and
+// jsonstr.PlainByte, or len(b): the definition that jsonstr.SpecialBytes and
 // closingQuote implement eight bytes at a time.
 func firstSpecial(b []byte) int {
 	for n, c := range b {
-		if !plainStringByte[c] {
+		if !jsonstr.PlainByte[c] {
 			return n
 		}
 	}
 	return len(b)
 }
 
-// specialBytes and closingQuote agree with a byte-by-byte scan: for a
+// jsonstr.SpecialBytes and closingQuote agree with a byte-by-byte scan: for a
 // special byte at every position of a plain word, followed by anything, and
 // for random words.
 func TestClosingQuote(t *testing.T) {
@@ -61,8 +63,8 @@ func TestClosingQuote(t *testing.T) {
 		t.Helper()
 		x := binary.LittleEndian.Uint64(b)
 		first := firstSpecial(b)
-		if m := specialBytes(x); m == 0 && first != 8 || m != 0 && bits.TrailingZeros64(m)/8 != first {
-			t.Fatalf("specialBytes(%q) = %#x, want the lowest bit in byte %d", b, m, first)
+		if m := jsonstr.SpecialBytes(x); m == 0 && first != 8 || m != 0 && bits.TrailingZeros64(m)/8 != first {
+			t.Fatalf("jsonstr.SpecialBytes(%q) = %#x, want the lowest bit in byte %d", b, m, first)
 		}
 		wantOK := first < 8 && b[first] == '"'
 		if n, ok := closingQuote(x); ok != wantOK || ok && n != first {

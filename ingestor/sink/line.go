@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/eventingestor/eventingestor/ingestor/internal/jsonstr"
 )
 
 // Line is one decoded sink line, as [ParseLine] returns it.
@@ -55,7 +57,7 @@ type lineEncoder struct {
 
 // append appends the line of r to dst.
 func (e *lineEncoder) append(dst []byte, r *Record) []byte {
-	if plain(r.ID) && plain(r.Key) { // the common case, in fewer appends
+	if jsonstr.Plain(r.ID) && jsonstr.Plain(r.Key) { // the common case, in fewer appends
 		dst = append(dst, `{"id":"`...)
 		dst = append(dst, r.ID...)
 		dst = append(dst, `","key":"`...)
@@ -206,7 +208,7 @@ const hexDigits = "0123456789abcdef"
 // U+2029 are escaped as encoding/json does; '<', '>' and '&' are kept.
 func appendQuoted[T string | []byte](dst []byte, s T) []byte {
 	dst = append(dst, '"')
-	if plain(s) { // ids and keys almost always are
+	if jsonstr.Plain(s) { // ids and keys almost always are
 		dst = append(dst, s...)
 		return append(dst, '"')
 	}
@@ -244,44 +246,6 @@ func appendQuoted[T string | []byte](dst []byte, s T) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
-}
-
-// Masks of plain: every byte 0x01, 0x20, '"', '\\' and 0x80.
-const (
-	ones       = 0x0101010101010101
-	spaces     = 0x2020202020202020
-	quotes     = 0x2222222222222222
-	backslashs = 0x5c5c5c5c5c5c5c5c
-	highs      = 0x8080808080808080
-)
-
-// plain reports whether appendQuoted copies s as it is: s is ASCII from
-// ' ' up, without '"' or '\\'. It tests eight bytes at a time; see
-// plainWord.
-func plain[T string | []byte](s T) bool {
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		if !plainWord(x) {
-			return false
-		}
-	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
-}
-
-// plainWord reports whether none of the eight bytes of x is below 0x20,
-// '"', '\\' or at least 0x80. (v-ones)&^v&highs is non-zero exactly when v
-// has a zero byte, and (x-spaces)&^x&highs when x has a byte below 0x20
-// (given no byte of x has its high bit set, which the first term checks).
-func plainWord(x uint64) bool {
-	q, b := x^quotes, x^backslashs
-	return (x&highs)|((x-spaces)&^x&highs)|((q-ones)&^q&highs)|((b-ones)&^b&highs) == 0
 }
 
 // appendEscapedASCII appends the escape sequence of an ASCII byte that

@@ -114,7 +114,7 @@ func TestAppendLineEscapes(t *testing.T) {
 		"a\u2028b":  `"a\u2028b"`,
 		"\u2029":    `"\u2029"`,
 		"x\xe6\x97": `"x\ufffd\ufffd"`,
-		// Longer than a word of plain's, with the byte to escape in the
+		// Longer than a word of jsonstr.Plain's, with the byte to escape in the
 		// first word, in the second and after the last whole word.
 		"abc\"defghijklmnopq":     `"abc\"defghijklmnopq"`,
 		"abcdefghij\\klmnopq":     `"abcdefghij\\klmnopq"`,
@@ -127,26 +127,6 @@ func TestAppendLineEscapes(t *testing.T) {
 		}
 		if got := string(appendQuoted(nil, []byte(in))); got != want {
 			t.Errorf("appendQuoted([]byte(%q)) = %s, want %s", in, got, want)
-		}
-	}
-}
-
-// TestPlain checks plain against a byte-by-byte definition for every byte
-// value at every position of strings a little over two words long.
-func TestPlain(t *testing.T) {
-	plainByte := func(c byte) bool { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' }
-	for n := range 18 {
-		for pos := range n {
-			for c := range 256 {
-				b := bytes.Repeat([]byte{'a'}, n)
-				b[pos] = byte(c)
-				if got, want := plain(b), plainByte(byte(c)); got != want {
-					t.Fatalf("plain(%q) = %v, want %v", b, got, want)
-				}
-				if got := plain(string(b)); got != plainByte(byte(c)) {
-					t.Fatalf("plain(string %q) = %v", b, got)
-				}
-			}
 		}
 	}
 }
