@@ -258,11 +258,10 @@ func (s *Server) forwardTo(ctx context.Context, owner int, rg ring.Ring, recs []
 // appendLocal appends recs to this partition; free, if not nil, is called
 // once they are in its log, before they are durable.
 func (s *Server) appendLocal(ctx context.Context, recs []wal.Record, free func()) error {
-	n := len(recs)
 	if err := s.part.AppendThen(ctx, recs, free); err != nil {
 		return err
 	}
-	s.m.eventsAppended.Add(float64(n))
+	s.m.eventsAppended.Add(float64(len(recs)))
 	return nil
 }
 

@@ -86,9 +86,7 @@ type WAL struct {
 // group is one group commit: frames encoded by the appenders, written and
 // synced by the writer, which then closes done.
 type group struct {
-	buf      []byte
-	recOff   []uint32 // offset of each record frame within buf
-	crcs     []byte   // the CRC fields of its record frames, in order
+	groupBuffers
 	first    uint64
 	last     uint64
 	started  time.Time
@@ -302,14 +300,11 @@ func (w *WAL) enqueue(recs []Record, size int) (*group, uint64, error) {
 	}
 	g := w.open
 	if g == nil || (len(g.buf) > 0 && len(g.buf)+size > w.cfg.MaxGroupBytes) {
-		bufs := w.groupBuffers(size)
 		g = &group{
-			buf:     bufs.buf,
-			recOff:  bufs.recOff,
-			crcs:    bufs.crcs,
-			first:   w.nextIndex,
-			started: time.Now(), // real time: MaxWait is measured with real timers
-			done:    make(chan struct{}),
+			groupBuffers: w.groupBuffers(size),
+			first:        w.nextIndex,
+			started:      time.Now(), // real time: MaxWait is measured with real timers
+			done:         make(chan struct{}),
 		}
 		w.queue = append(w.queue, g)
 		w.open = g
@@ -338,8 +333,8 @@ func (w *WAL) enqueue(recs []Record, size int) (*group, uint64, error) {
 // groupBuffers are the buffers of a group, pooled once it is written.
 type groupBuffers struct {
 	buf    []byte
-	recOff []uint32
-	crcs   []byte
+	recOff []uint32 // offset of each record frame within buf
+	crcs   []byte   // the CRC fields of its record frames, in order
 }
 
 // groupBuffers returns empty buffers for a group whose first append is

@@ -132,8 +132,8 @@ func (w *WAL) write(g *group) {
 	w.appendedBytes.Add(float64(len(g.buf)))
 	w.groupCommits.Inc()
 	w.m.groupRecords.Observe(float64(n))
-	bufs := groupBuffers{buf: g.buf, recOff: g.recOff, crcs: g.crcs}
-	g.buf, g.recOff, g.crcs = nil, nil, nil
+	bufs := g.groupBuffers
+	g.groupBuffers = groupBuffers{}
 	close(g.done)
 	w.releaseGroupBuffers(bufs)
 }
