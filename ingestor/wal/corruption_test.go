@@ -10,7 +10,12 @@ import (
 )
 
 // buildLog writes n single-record appends with crash-test segments and
-// returns the file system and the segment file names, oldest first.
+// returns the file system and the names of the segments that hold data,
+// oldest first. The last one is the active segment.
+//
+// Whether the preallocated spare exists after Close depends on whether the
+// preallocator made it before it was stopped, so the spare is left out here;
+// addSpare makes one for the tests that need it.
 func buildLog(t *testing.T, n int) (*walfs.Mem, []string) {
 	t.Helper()
 	fsys := walfs.NewMem()
@@ -22,11 +27,36 @@ func buildLog(t *testing.T, n int) (*walfs.Mem, []string) {
 	names, _ := fsys.ReadDir(testDir)
 	var segs []string
 	for _, name := range names {
-		if _, ok := parseSegmentName(name); ok {
-			segs = append(segs, filepath.Join(testDir, name))
+		if _, ok := parseSegmentName(name); !ok {
+			continue
 		}
+		path := filepath.Join(testDir, name)
+		b, err := fsys.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) >= segmentHeaderSize && allZero(b[:segmentHeaderSize]) {
+			continue // the spare
+		}
+		segs = append(segs, path)
 	}
 	return fsys, segs
+}
+
+// addSpare makes sure the segment after the last one exists as a
+// preallocated, zero-filled spare, as the preallocator leaves it, and
+// returns its name.
+func addSpare(t *testing.T, fsys *walfs.Mem, segs []string) string {
+	t.Helper()
+	last, ok := parseSegmentName(filepath.Base(segs[len(segs)-1]))
+	if !ok {
+		t.Fatalf("%s is not a segment name", segs[len(segs)-1])
+	}
+	spare := segmentName(testDir, last+1)
+	if _, err := fsys.ReadFile(spare); err != nil {
+		fsys.WriteFile(spare, make([]byte, crashConfig().SegmentBytes))
+	}
+	return spare
 }
 
 func flipByte(t *testing.T, fsys *walfs.Mem, name string, off int) {
@@ -66,7 +96,8 @@ func TestCorruptionInSealedSegmentIsReported(t *testing.T) {
 
 func TestCorruptionBeforeACommittedGroupIsReported(t *testing.T) {
 	fsys, segs := buildLog(t, 100)
-	last := segs[len(segs)-2] // the last used segment; the newest file is the spare
+	last := segs[len(segs)-1] // the active segment
+	addSpare(t, fsys, segs)
 	flipByte(t, fsys, last, segmentHeaderSize+frameHeaderSize+40)
 	expectCorrupt(t, fsys, "followed by a committed group")
 }
@@ -76,7 +107,8 @@ func TestCorruptSegmentHeaderIsReported(t *testing.T) {
 	flipByte(t, fsys, segs[0], 20)
 	expectCorrupt(t, fsys, "header")
 	fsys, segs = buildLog(t, 100)
-	flipByte(t, fsys, segs[len(segs)-2], 20) // the active segment, holding committed groups
+	addSpare(t, fsys, segs)
+	flipByte(t, fsys, segs[len(segs)-1], 20) // the active segment, holding committed groups
 	expectCorrupt(t, fsys, "committed data")
 }
 
@@ -102,13 +134,18 @@ func TestCheckpointBeyondTheLogIsReported(t *testing.T) {
 
 func TestUnusedSegmentsAreRemoved(t *testing.T) {
 	fsys, segs := buildLog(t, 10)
-	spare := segs[len(segs)-1]
-	if b, _ := fsys.ReadFile(spare); !allZero(b[:segmentHeaderSize]) {
-		t.Fatal("the newest segment should be the unused spare")
-	}
+	spare := addSpare(t, fsys, segs)
+	// Mark the spare's body: a file made again by the preallocator is all
+	// zeros, the one left behind is not.
+	b, _ := fsys.ReadFile(spare)
+	b[len(b)-1] = 0x5a
+	fsys.WriteFile(spare, b)
 	w := openLog(t, fsys, crashConfig())
 	defer func() { _ = w.Close() }()
 	checkRecords(t, readAll(t, w, 1), 1, 0, 10)
+	if data, err := fsys.ReadFile(spare); err == nil && !allZero(data) {
+		t.Fatal("the unused segment was kept")
+	}
 }
 
 // TestCheckpointIsAtomic fails each step of a checkpoint write in turn,
