@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -224,6 +225,15 @@ func FuzzAppendLine(f *testing.F) {
 // TestTimeCacheMatchesRFC3339Nano checks the cached formatter against
 // time.RFC3339Nano for edge cases and random times, reusing one cache so
 // that both the cached and the fresh prefix paths run.
+func TestAppendUint16MatchesStrconv(t *testing.T) {
+	for v := range math.MaxUint16 + 1 {
+		want := strconv.Itoa(v)
+		if got := string(appendUint16([]byte("x"), uint16(v))); got != "x"+want {
+			t.Fatalf("appendUint16(%d) = %q, want %q", v, got, "x"+want)
+		}
+	}
+}
+
 func TestTimeCacheMatchesRFC3339Nano(t *testing.T) {
 	cases := []int64{
 		0, 1, -1, 999_999_999, 1_000_000_000, -1_000_000_000, -999_999_999,
