@@ -337,6 +337,9 @@ var _ = Describe("EventIngestorCluster reconciler", func() {
 		Eventually(func() bool {
 			return apierrors.IsNotFound(mgrClient.Get(ctx, key("seed"), &v1alpha1.EventIngestorCluster{}))
 		}).Should(BeTrue())
+		// A pass that read the cluster before that may still be applying its
+		// objects; passes that start now find it gone.
+		Eventually(func() int { return passes.inFlight(key("seed")) }).Should(BeZero())
 
 		By("not recreating what the garbage collector (simulated here) removes")
 		for _, obj := range all {

@@ -29,7 +29,7 @@ var (
 	// mgrClient reads through the manager's cache: what the reconciler sees.
 	mgrClient client.Client
 	testEnv   *envtest.Environment
-	passes    = &passCounter{n: map[types.NamespacedName]int{}}
+	passes    = &passCounter{n: map[types.NamespacedName]int{}, running: map[types.NamespacedName]int{}}
 	stopMgr   context.CancelFunc
 	mgrDone   = make(chan struct{})
 )
@@ -89,20 +89,33 @@ var _ = AfterSuite(func() {
 	}
 })
 
-// passCounter counts finished reconcile passes per cluster.
+// passCounter counts finished reconcile passes per cluster, and the passes
+// running.
 type passCounter struct {
-	mu sync.Mutex
-	n  map[types.NamespacedName]int
+	mu      sync.Mutex
+	n       map[types.NamespacedName]int
+	running map[types.NamespacedName]int
 }
 
 func (p *passCounter) wrap(r reconcile.Reconciler) reconcile.Reconciler {
 	return reconcile.Func(func(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+		p.mu.Lock()
+		p.running[req.NamespacedName]++
+		p.mu.Unlock()
 		res, err := r.Reconcile(ctx, req)
 		p.mu.Lock()
+		p.running[req.NamespacedName]--
 		p.n[req.NamespacedName]++
 		p.mu.Unlock()
 		return res, err
 	})
+}
+
+// inFlight is the number of passes for key running now.
+func (p *passCounter) inFlight(key types.NamespacedName) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.running[key]
 }
 
 func (p *passCounter) count(key types.NamespacedName) int {

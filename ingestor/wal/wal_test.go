@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,7 +98,18 @@ func TestGroupCommitSharesSyncs(t *testing.T) {
 	var mu sync.Mutex
 	dirty := map[string]bool{}
 	dataSyncs := 0
+	// The writer's first write waits until every append is queued: left to
+	// the scheduler, the writer could take each append alone as it comes
+	// (MaxWait applies only once a group held several appends).
+	var armed atomic.Bool
+	release := make(chan struct{})
+	var gate, open sync.Once
+	releaseWrites := func() { open.Do(func() { close(release) }) }
+	defer releaseWrites()
 	fsys.SetFault(func(op walfs.Op, name string) error {
+		if op == walfs.OpWrite && armed.Load() {
+			gate.Do(func() { <-release })
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		switch op {
@@ -113,6 +125,7 @@ func TestGroupCommitSharesSyncs(t *testing.T) {
 	})
 	w := openLog(t, fsys, cfg)
 	defer func() { _ = w.Close() }()
+	armed.Store(true)
 	const writers = 64
 	var wg sync.WaitGroup
 	idx := make([]uint64, writers)
@@ -125,6 +138,10 @@ func TestGroupCommitSharesSyncs(t *testing.T) {
 			idx[i] = last
 		})
 	}
+	for w.lastAssigned.Load() < writers {
+		time.Sleep(time.Millisecond)
+	}
+	releaseWrites()
 	wg.Wait()
 	seen := map[uint64]bool{}
 	for _, x := range idx {

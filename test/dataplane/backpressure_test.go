@@ -114,7 +114,14 @@ func TestBackpressureWithAStalledSink(t *testing.T) {
 	if res.Acked == 0 || res.Acked >= 400_000 {
 		t.Fatalf("acknowledged %d of 400000: the backlog limit did not act", res.Acked)
 	}
-	status, retryAfter := postOnce(t, pod.url, []byte(`{"id":"late","user_id":"2"}`))
+	// Events for twenty keys, so that whichever shard is full refuses the
+	// batch (the bench stops at the first shard to fill; the other may be
+	// just below its limit).
+	var late bytes.Buffer
+	for k := range 20 {
+		fmt.Fprintf(&late, "{\"id\":\"late-%d\",\"user_id\":\"%d\"}\n", k, k)
+	}
+	status, retryAfter := postOnce(t, pod.url, late.Bytes())
 	if status != http.StatusTooManyRequests || retryAfter == "" {
 		t.Fatalf("post with a full backlog: %d, Retry-After %q; want 429 with Retry-After", status, retryAfter)
 	}
