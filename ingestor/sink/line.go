@@ -227,10 +227,6 @@ const hexDigits = "0123456789abcdef"
 // U+2029 are escaped as encoding/json does; '<', '>' and '&' are kept.
 func appendQuoted[T string | []byte](dst []byte, s T) []byte {
 	dst = append(dst, '"')
-	if jsonstr.Plain(s) { // ids and keys almost always are
-		dst = append(dst, s...)
-		return append(dst, '"')
-	}
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {

@@ -22,9 +22,10 @@ var pageSize = int64(os.Getpagesize())
 // The sink reads its files back only to recover an active file at startup,
 // and without this every byte it writes stays cached until memory runs
 // short: the page cache fills with sink data and pushes out the WAL segments
-// that the flusher reads. (A consumer tailing the files reads them from disk.) Reusing the freed
-// pages for the next write also costs the kernel less than taking fresh ones
-// (about a quarter of the CPU on the VMs measured in README.md's Performance).
+// that the flusher reads. (A consumer tailing the files reads them from
+// disk.) Reusing the freed pages for the next write also costs the kernel
+// less than taking fresh ones (about a quarter of the CPU on the VMs
+// measured in README.md's Performance).
 // A failure (a file system without page cache, such as some FUSE ones) is
 // harmless and ignored.
 func dropCached(f *os.File, from, to int64) {
