@@ -224,8 +224,9 @@ func TestConcurrentBatchesReachTheSinkIntact(t *testing.T) {
 	dir := t.TempDir()
 	c := startClusterIn(t, 1, dir)
 	const senders, requests, perRequest = 40, 15, 50
+	id := func(s, r, i int) string { return fmt.Sprintf("s%d-r%d-e%d", s, r, i) }
 	event := func(s, r, i int) string {
-		return fmt.Sprintf(`{"id":"s%d-r%d-e%d","user_id":"u%d","pad":"%s"}`, s, r, i, (s*7+i)%23,
+		return fmt.Sprintf(`{"id":"%s","user_id":"u%d","pad":"%s"}`, id(s, r, i), (s*7+i)%23,
 			strings.Repeat(string(rune('a'+(s+r+i)%26)), 20+(s*r+i)%40))
 	}
 	errs := make(chan error, senders)
@@ -273,10 +274,8 @@ func TestConcurrentBatchesReachTheSinkIntact(t *testing.T) {
 	for s := range senders {
 		for r := range requests {
 			for i := range perRequest {
-				want := event(s, r, i)
-				id := fmt.Sprintf("s%d-r%d-e%d", s, r, i)
-				if got[id] != want {
-					t.Fatalf("event %s reached the sink as %q, want %q", id, got[id], want)
+				if want, got := event(s, r, i), got[id(s, r, i)]; got != want {
+					t.Fatalf("event %s reached the sink as %q, want %q", id(s, r, i), got, want)
 				}
 			}
 		}
