@@ -123,7 +123,7 @@ func (f *flusher) flushOnce(ctx context.Context) (int, error) {
 	for i := range recs {
 		r := &recs[i]
 		f.batch = append(f.batch, sink.Record{
-			ID: r.ID, Key: r.Key, Slot: r.Slot, Epoch: r.Epoch, ReceivedAt: r.ReceivedAt, Data: r.Data,
+			ID: r.ID, Key: r.Key, Slot: r.Slot, Epoch: r.Epoch, ReceivedAt: r.ReceivedAt, Data: r.Data, OneLine: r.OneLine,
 		})
 	}
 	b := sink.Batch{Partition: f.s.p.cfg.Partition, Shard: f.s.id, Records: f.batch}

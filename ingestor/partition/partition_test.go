@@ -45,6 +45,9 @@ func TestEveryEventReachesTheSinkInPerKeyOrder(t *testing.T) {
 			t.Fatalf("key %s out of order: %d after %d", r.Key, r.ReceivedAt, prev)
 		}
 		last[string(r.Key)] = r.ReceivedAt
+		if !r.OneLine {
+			t.Fatalf("event %s reached the sink without its one-line flag: the encoder would scan it again", r.ID)
+		}
 	}
 }
 

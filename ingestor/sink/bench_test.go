@@ -33,7 +33,9 @@ func BenchmarkFileWrite(b *testing.B) {
 // own, and within a 1000-record batch: with receive times a millisecond
 // apart (single-event requests), where the formatted date and second are
 // mostly reused, and with every 100 records sharing one (100-event
-// requests), where the whole formatted time is.
+// requests), where the whole formatted time is; and the last again with
+// every event known to be on one line (wal.Record.OneLine), so that it is
+// copied without looking for line breaks.
 func BenchmarkAppendLine(b *testing.B) {
 	b.Run("single", func(b *testing.B) {
 		r := testBatch(0, 0, 0, 1, 150).Records[0]
@@ -51,6 +53,14 @@ func BenchmarkAppendLine(b *testing.B) {
 		batch := testBatch(0, 0, 0, 1000, 150)
 		for i := range batch.Records {
 			batch.Records[i].ReceivedAt = batch.Records[i/100*100].ReceivedAt
+		}
+		benchmarkAppendBatch(b, batch)
+	})
+	b.Run("batch-1000-requests-of-100-one-line", func(b *testing.B) {
+		batch := testBatch(0, 0, 0, 1000, 150)
+		for i := range batch.Records {
+			batch.Records[i].ReceivedAt = batch.Records[i/100*100].ReceivedAt
+			batch.Records[i].OneLine = true // as the WAL reports them for events with no line break
 		}
 		benchmarkAppendBatch(b, batch)
 	})

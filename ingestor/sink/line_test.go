@@ -159,6 +159,26 @@ func TestAppendLineEventStaysOnOneLine(t *testing.T) {
 	}
 }
 
+// TestAppendLineOneLineCopiesTheEvent: a record known to be on one line
+// gives the same line as when the encoder looks for line breaks itself,
+// and one that is not has its breaks replaced even when the other fields
+// are plain.
+func TestAppendLineOneLineCopiesTheEvent(t *testing.T) {
+	r := Record{ID: "1", Key: []byte("k"), Slot: 7, Epoch: 2, ReceivedAt: 1_700_000_000_123_000_000,
+		Data: []byte(`{"id":"1","user_id":"k","n":[1,2,{"x":"\\n"}]}`)}
+	looked := AppendLine(nil, 3, 1, &r)
+	r.OneLine = true
+	if copied := AppendLine(nil, 3, 1, &r); !bytes.Equal(copied, looked) {
+		t.Errorf("one-line record:\n%s\nwant\n%s", copied, looked)
+	}
+	r.Data, r.OneLine = []byte("{\"id\":\"1\",\r\n\"n\":2}"), false
+	line := AppendLine(nil, 3, 1, &r)
+	checkOneLine(t, line)
+	if !bytes.Contains(line, []byte(`"event":{"id":"1",  "n":2}}`)) {
+		t.Errorf("line breaks not replaced by spaces: %s", line)
+	}
+}
+
 func mustMarshal(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)

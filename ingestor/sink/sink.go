@@ -25,6 +25,10 @@ type Record struct {
 	ReceivedAt int64
 	// Data is the event's JSON exactly as received.
 	Data []byte
+	// OneLine says that Data holds no CR or LF byte (wal.Record.OneLine),
+	// so that line encoders can copy it without looking for them. False
+	// makes them look.
+	OneLine bool
 }
 
 // Batch is what a shard's flusher hands to a sink in one Write. The records

@@ -42,8 +42,8 @@
 //
 //	offset  size  segment header (64 bytes)
 //	     0     8  magic "EIWALSEG"
-//	     8     2  format version, 2 (1 is still read, see below)
-//	    10     1  flags: bit 0 set if the file was recycled (format 2)
+//	     8     2  format version, 3 (1 and 2 are still read, see below)
+//	    10     1  flags: bit 0 set if the file was recycled (format 2 on)
 //	    11     5  reserved, zero
 //	    16     8  sequence number (equals the number in the file name)
 //	    24     8  base index: index of the first record in the segment
@@ -66,7 +66,11 @@
 //	    24     2  slot, 0..4095
 //	    26     2  id length I
 //	    28     2  partition-key length K
-//	    30     2  reserved, zero
+//	    30     1  flags (format 3): bit 0 set if the event JSON holds no
+//	              CR or LF byte (checked when appended), so that a
+//	              line-oriented sink can copy it without looking; zero
+//	              means it does, or that the writer did not check
+//	    31     1  reserved, zero
 //	    32     I  event id
 //	  32+I     K  partition key
 //	32+I+K     …  the event's JSON exactly as received (the rest of the payload)
@@ -83,8 +87,12 @@
 // writer reads only 4 bytes per record to compute it. Format version 1
 // differs only there: its group checksum is the CRC32C of all the group's
 // bytes (everything from the group's offset up to the commit frame), which
-// read every byte a second time. Segments of version 1 are still read, and
-// appended to in version 1; new segments are written in version 2.
+// read every byte a second time. Format version 2 differs from 3 only in
+// the record flags: versions 1 and 2 leave that byte zero. Segments of
+// versions 1 and 2 are still read, and appended to in their version (the
+// group checksum of the version; records may then carry flags, which every
+// reader of those versions ignores, as none checks the reserved byte); new
+// segments are written in version 3.
 //
 // Each group commit is written as one contiguous run of record frames ended
 // by one commit frame, then synced (on Linux in the same call: pwritev2

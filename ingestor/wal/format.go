@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,12 +15,18 @@ const (
 	// segmentFormat is the format version of the segments this package
 	// writes; it reads segmentFormatV1 too, and keeps writing a segment in
 	// the version it was created with.
-	segmentFormat = segmentFormatV2
+	segmentFormat = segmentFormatV3
 	// segmentFormatV1: a commit frame's CRC covers the group's bytes.
 	segmentFormatV1 = 1
 	// segmentFormatV2: a commit frame's CRC covers the group's record frame
 	// CRCs, each of which covers its frame.
-	segmentFormatV2   = 2
+	segmentFormatV2 = 2
+	// segmentFormatV3: as V2, and byte 30 of a record payload holds flags
+	// (recordFlagOneLine). V1 and V2 writers left it zero and no reader
+	// checks it, so a V1 or V2 segment that this build goes on appending to
+	// (in its own version) may hold flags too, and stays readable by every
+	// build that reads its version.
+	segmentFormatV3   = 3
 	checkpointVersion = 1
 	segmentHeaderSize = 64
 	frameHeaderSize   = 12
@@ -27,6 +34,10 @@ const (
 	commitPayloadSize = 24
 	checkpointSize    = 40
 	frameAlign        = 8
+
+	// recordFlagOneLine, in a record's flags: its event JSON holds no CR or
+	// LF byte (Enqueue checks), so a line-oriented sink can copy it as it is.
+	recordFlagOneLine = 1
 
 	frameTypeRecord = 1
 	frameTypeCommit = 2
@@ -58,6 +69,16 @@ type Record struct {
 	Key []byte
 	// Data is the event's JSON exactly as received.
 	Data []byte
+	// OneLine reports, for a record read from the log, that Data holds no
+	// CR or LF byte; false means it does, or that the log does not know
+	// (records written before segment format 3). Append and Enqueue ignore
+	// the value given and set it themselves from Data.
+	OneLine bool
+}
+
+// oneLine reports whether data holds no CR or LF byte.
+func oneLine(data []byte) bool {
+	return bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') < 0
 }
 
 // validate checks that r can be framed.
@@ -91,7 +112,10 @@ func appendRecordFrame(buf []byte, r *Record, index uint64) []byte {
 	binary.LittleEndian.PutUint32(f[0:], uint32(n)) // bounded by validate and MaxRecordBytes
 	f[4] = frameTypeRecord
 	p := f[frameHeaderSize:]
-	p[30], p[31] = 0, 0 // reserved
+	p[30], p[31] = 0, 0 // flags, reserved
+	if r.OneLine {
+		p[30] = recordFlagOneLine
+	}
 	binary.LittleEndian.PutUint64(p[0:], index)
 	binary.LittleEndian.PutUint64(p[8:], r.Epoch)
 	binary.LittleEndian.PutUint64(p[16:], uint64(r.ReceivedAt)) // two's complement round-trips
@@ -280,6 +304,7 @@ func decodeRecordView(p []byte) (r Record, id []byte, err error) {
 		Epoch:      binary.LittleEndian.Uint64(p[8:]),
 		ReceivedAt: int64(binary.LittleEndian.Uint64(p[16:])), // two's complement round-trips
 		Slot:       binary.LittleEndian.Uint16(p[24:]),
+		OneLine:    p[30]&recordFlagOneLine != 0,
 		Key:        p[o+idLen : o+idLen+keyLen],
 		Data:       p[o+idLen+keyLen:],
 	}
@@ -305,7 +330,7 @@ func decodeCommit(p []byte) commit {
 
 // segmentHeader is the decoded header of a segment file.
 type segmentHeader struct {
-	version   uint16 // segmentFormatV1 or segmentFormatV2
+	version   uint16 // segmentFormatV1, V2 or V3
 	reused    bool   // the file was recycled: not zero after its frames (format 2)
 	seq       uint64
 	baseIndex uint64
@@ -326,7 +351,7 @@ func (h segmentHeader) encode() []byte {
 	return b
 }
 
-// headerFlagReused, in the flags byte of a format 2 segment header, marks
+// headerFlagReused, in the flags byte of a segment header (format 2 and later), marks
 // a segment in a recycled file.
 const headerFlagReused = 1
 
@@ -353,8 +378,8 @@ func decodeSegmentHeader(b []byte) (segmentHeader, error) {
 		return segmentHeader{}, errors.New("segment header checksum mismatch")
 	}
 	v := binary.LittleEndian.Uint16(b[8:])
-	if v != segmentFormatV1 && v != segmentFormatV2 {
-		return segmentHeader{}, fmt.Errorf("%w %d (this build reads versions %d and %d; a newer eventingestor wrote it)", errSegmentVersion, v, segmentFormatV1, segmentFormatV2)
+	if v < segmentFormatV1 || v > segmentFormatV3 {
+		return segmentHeader{}, fmt.Errorf("%w %d (this build reads versions %d to %d; a newer eventingestor wrote it)", errSegmentVersion, v, segmentFormatV1, segmentFormatV3)
 	}
 	return segmentHeader{
 		version:   v,

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/hex"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,8 +25,9 @@ func TestGoldenBytes(t *testing.T) {
 	recs := []Record{
 		{Epoch: 7, ReceivedAt: 1_700_000_000_123_456_789, Slot: 1234, ID: "1", Key: []byte("1"),
 			Data: []byte(`{"id":"1","user_id":"1","action_data":{"type":"knob","left":"5"}}`)},
+		// A line break between members: the record's one-line flag is clear.
 		{Epoch: 7, ReceivedAt: 1_700_000_000_123_456_790, Slot: 1234, ID: "2", Key: []byte("1"),
-			Data: []byte(`{"id":"2","user_id":"1","action_data":{"type":"knob","right":"6"}}`)},
+			Data: []byte("{\"id\":\"2\",\"user_id\":\"1\",\r\n\"action_data\":{\"type\":\"knob\",\"right\":\"6\"}}")},
 	}
 	if _, err := w.Append(context.Background(), recs); err != nil {
 		t.Fatal(err)
@@ -43,7 +45,7 @@ func TestGoldenBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compareGolden(t, "segment-v2.hex", seg[:end])
+	compareGolden(t, "segment-v3.hex", seg[:end])
 	// The checkpoint file has two slots; the first write fills slot 0 with
 	// the record whose bytes the single-slot file of earlier versions held.
 	if len(ckpt) != checkpointFileSize || !allZero(ckpt[checkpointSize:]) {
@@ -70,15 +72,22 @@ func compareGolden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// TestReadsFormatV1 opens a log written in segment format version 1 (the
-// golden bytes of that version), reads it, appends to its segment in
-// version 1 and rolls over to a segment in the current version.
-func TestReadsFormatV1(t *testing.T) {
+// TestReadsOlderFormats opens a log written in segment format version 1,
+// and one in version 2 (the golden bytes of those versions), reads it,
+// appends to its segment in that version and rolls over to a segment in
+// the current version.
+func TestReadsOlderFormats(t *testing.T) {
+	for _, v := range []uint16{segmentFormatV1, segmentFormatV2} {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) { testReadsFormat(t, v) })
+	}
+}
+
+func testReadsFormat(t *testing.T, version uint16) {
 	fsys := walfs.NewMem()
 	cfg := testConfig()
-	seg := readGolden(t, "segment-v1.hex")
-	if v := seg[8]; v != segmentFormatV1 {
-		t.Fatalf("fixture is version %d, want 1", v)
+	seg := readGolden(t, fmt.Sprintf("segment-v%d.hex", version))
+	if v := uint16(seg[8]); v != version {
+		t.Fatalf("fixture is version %d, want %d", v, version)
 	}
 	// The file as the writer left it: preallocated, zeros after the data.
 	fsys.WriteFile(segmentName(testDir, 1), append(seg, make([]byte, cfg.SegmentBytes-int64(len(seg)))...))
@@ -88,6 +97,9 @@ func TestReadsFormatV1(t *testing.T) {
 	got := readAll(t, w, 2)
 	if len(got) != 1 || got[0].Index != 2 || got[0].ID != "2" || !bytes.Contains(got[0].Data, []byte(`"right":"6"`)) {
 		t.Fatalf("records after the checkpoint = %+v, want record 2 of the fixture", got)
+	}
+	if got[0].OneLine {
+		t.Fatal("a record of an older format reads as one line: its writer never checked")
 	}
 	appendN(t, w, 3, 1) // fits in segment 1: written in its version
 	if w.active().seq != 1 {
@@ -106,7 +118,7 @@ func TestReadsFormatV1(t *testing.T) {
 	last := w.Durable()
 	_ = w.Close()
 
-	for seq, want := range map[uint64]uint16{1: segmentFormatV1, 2: segmentFormat} {
+	for seq, want := range map[uint64]uint16{1: version, 2: segmentFormat} {
 		data, err := fsys.ReadFile(segmentName(testDir, seq))
 		if err != nil {
 			t.Fatal(err)
@@ -121,8 +133,12 @@ func TestReadsFormatV1(t *testing.T) {
 	}
 	w = openLog(t, fsys, cfg)
 	defer func() { _ = w.Close() }()
-	if got := readAll(t, w, 2); uint64(len(got)) != last-1 || got[1].ID != rec(3).ID {
+	got = readAll(t, w, 2)
+	if uint64(len(got)) != last-1 || got[1].ID != rec(3).ID {
 		t.Fatalf("after reopening: %d records from index 2, want %d starting with records 2 and 3", len(got), last-1)
+	}
+	if !got[1].OneLine {
+		t.Fatal("record 3, appended by this build to the old segment, lost its one-line flag")
 	}
 }
 

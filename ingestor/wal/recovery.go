@@ -308,6 +308,7 @@ func judgeSegment(data []byte, seq uint64, pos, lastUsed int, next uint64) segme
 		if pos < lastUsed {
 			return corrupt(v, 0, "%v, in a segment before the active one", err)
 		}
+		// (V3's group checksum is V2's.)
 		if at := findValidCommit(data, segmentHeaderSize, next, segmentFormatV1, segmentFormatV2); at >= 0 {
 			return corrupt(v, 0, "%v, yet the segment holds committed data (commit at offset %d)", err, at)
 		}

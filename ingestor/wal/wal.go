@@ -278,6 +278,7 @@ func (w *WAL) Enqueue(recs []Record) (Ticket, error) {
 		if n := r.payloadLen(); n > w.cfg.MaxRecordBytes {
 			return Ticket{}, fmt.Errorf("record %d is %d bytes, the limit is %d: %w", i, n, w.cfg.MaxRecordBytes, ErrTooLarge)
 		}
+		r.OneLine = oneLine(r.Data) // here, outside the lock, while Data is in the CPU's cache
 		size += frameLen(recs[i].payloadLen())
 	}
 	g, last, err := w.enqueue(recs, size)

@@ -3,6 +3,7 @@ package wal
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -37,6 +38,52 @@ func TestAppendReadAcrossSegments(t *testing.T) {
 		t.Fatalf("after reopen, last index = %d, want 2010", last)
 	}
 	checkRecords(t, readAll(t, w, 1995), 1995, 1994, 16)
+}
+
+// TestAppendChecksOneLine: Append works out whether each event holds a CR
+// or LF byte itself, whatever the caller's OneLine says, and the reader
+// gives the answer back, also after the log is reopened.
+func TestAppendChecksOneLine(t *testing.T) {
+	cases := []struct {
+		data  string
+		claim bool // the caller's OneLine, to be ignored
+		want  bool
+	}{
+		{`{"a":1}`, false, true},
+		{"{\"a\":\n1}", true, false},
+		{"{\"a\":1}\r", true, false},
+		{"\n", false, false},
+		{"", false, true},
+		{strings.Repeat(`{"pad":"`+strings.Repeat("x", 100)+`"}`, 3) + "\r", true, false},
+	}
+	fsys := walfs.NewMem()
+	w := openLog(t, fsys, testConfig())
+	for i, c := range cases {
+		r := rec(i)
+		r.Data, r.OneLine = []byte(c.data), c.claim
+		if _, err := w.Append(context.Background(), []Record{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		got := readAll(t, w, 1)
+		if len(got) != len(cases) {
+			t.Fatalf("%s: read %d records, want %d", when, len(got), len(cases))
+		}
+		for i, c := range cases {
+			if got[i].OneLine != c.want || string(got[i].Data) != c.data {
+				t.Errorf("%s: record %d (%q): OneLine %v, want %v; data %q", when, i, c.data, got[i].OneLine, c.want, got[i].Data)
+			}
+		}
+	}
+	check("before reopening")
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w = openLog(t, fsys, testConfig())
+	defer func() { _ = w.Close() }()
+	check("after reopening")
 }
 
 func TestReaderLimits(t *testing.T) {
