@@ -1,16 +1,12 @@
 package sink
 
 import (
-	"os"
-	"unsafe"
-
+	"github.com/eventingestor/eventingestor/ingestor/internal/directio"
 	"github.com/eventingestor/eventingestor/ingestor/internal/dsync"
 )
 
-// directBlock is the unit of direct I/O: the offsets, lengths and memory
-// addresses of direct writes are multiples of it. 4096 covers the logical
-// block sizes of common disks (512 and 4096 bytes).
-const directBlock = 4096
+// directBlock is the unit of direct I/O.
+const directBlock = directio.Block
 
 // Direct appends. Writing into the page cache costs the kernel a page
 // allocation and a copy for every page the sink fills, and on a VM that
@@ -42,25 +38,6 @@ func directPart(t, n int) int {
 	return d
 }
 
-// aligned reports whether b starts at a multiple of directBlock in memory.
-func aligned(b []byte) bool {
-	return uintptr(unsafe.Pointer(unsafe.SliceData(b)))%directBlock == 0 //nolint:gosec // G103: only the address's alignment is read
-}
-
-// alignedBuffer returns a buffer of length n and capacity at least c that
-// starts at a multiple of directBlock in memory, holding the first n bytes
-// of old.
-func alignedBuffer(old []byte, n, c int) []byte {
-	raw := make([]byte, c+directBlock)
-	off := 0
-	if r := int(uintptr(unsafe.Pointer(unsafe.SliceData(raw))) % directBlock); r != 0 { //nolint:gosec // G103: as in aligned
-		off = directBlock - r
-	}
-	b := raw[off : off+n : off+c]
-	copy(b, old[:n])
-	return b
-}
-
 // closeDirect closes the stream's direct descriptor, if any.
 func (s *stream) closeDirect() {
 	if s.direct != nil {
@@ -76,8 +53,8 @@ func (s *stream) startBuffer() []byte {
 		return s.buf[:0]
 	}
 	t := int(s.size % directBlock)
-	if !aligned(s.buf) || cap(s.buf) < t {
-		s.buf = alignedBuffer(nil, 0, max(cap(s.buf), 2*directBlock))
+	if !directio.Aligned(s.buf) || cap(s.buf) < t {
+		s.buf = directio.Buffer(nil, 0, max(cap(s.buf), 2*directBlock))
 	}
 	return append(s.buf[:0], s.tail[:t]...)
 }
@@ -119,17 +96,4 @@ func (s *stream) keepTail(buf []byte) {
 		t := int(s.size % directBlock)
 		copy(s.tail[:t], buf[len(buf)-t:])
 	}
-}
-
-// openDirect opens path for direct writes, or returns nil where the system
-// or the file system does not support them.
-func openDirect(path string) *os.File {
-	if oDirect == 0 {
-		return nil
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|oDirect, 0)
-	if err != nil {
-		return nil
-	}
-	return f
 }

@@ -23,16 +23,3 @@ func TestDirectPart(t *testing.T) {
 		}
 	}
 }
-
-func TestAlignedBuffer(t *testing.T) {
-	old := []byte("0123456789")
-	for _, c := range []int{10, 100, directBlock, 3*directBlock + 17, 1 << 20} {
-		b := alignedBuffer(old, 4, c)
-		if !aligned(b) || len(b) != 4 || cap(b) < c || string(b) != "0123" {
-			t.Errorf("alignedBuffer(old, 4, %d): aligned %v, len %d, cap %d, %q", c, aligned(b), len(b), cap(b), b)
-		}
-	}
-	if b := make([]byte, 2*directBlock); aligned(b[1:]) {
-		t.Error("a slice one byte past an allocation's start is aligned")
-	}
-}

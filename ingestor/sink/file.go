@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/eventingestor/eventingestor/ingestor/internal/directio"
 	"github.com/eventingestor/eventingestor/ingestor/internal/dsync"
 )
 
@@ -271,7 +272,7 @@ func (s *stream) create() error {
 	}
 	s.file, s.path, s.size, s.opened = f, path, 0, s.sink.now()
 	if !s.noDirect {
-		s.direct = openDirect(path)
+		s.direct = directio.OpenWriter(path)
 	}
 	s.dirDirty = true
 	s.log.Debug("created sink file", "file", path)
@@ -286,8 +287,8 @@ func (s *stream) create() error {
 func (s *stream) append(buf []byte, t int) error {
 	p := buf[t:]
 	if d := directPart(t, len(p)); s.direct != nil && d > 0 {
-		if !aligned(buf) { // appendBatch grew it
-			s.buf = alignedBuffer(buf, len(buf), cap(buf))
+		if !directio.Aligned(buf) { // appendBatch grew it
+			s.buf = directio.Buffer(buf, len(buf), cap(buf))
 			buf = s.buf
 		}
 		ok, err := s.appendDirect(buf, t, d)

@@ -5,42 +5,24 @@ package sink
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/eventingestor/eventingestor/ingestor/internal/directio"
 )
 
 // residentPages reports, for each page of the file at path, whether it is
 // in the page cache.
 func residentPages(t *testing.T, path string) []bool {
 	t.Helper()
-	f, err := os.Open(path)
+	r, err := directio.Resident(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = f.Close() }()
-	fi, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := unix.Mmap(int(f.Fd()), 0, int(fi.Size()), unix.PROT_READ, unix.MAP_SHARED)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = unix.Munmap(m) }()
-	vec := make([]byte, (fi.Size()+pageSize-1)/pageSize)
-	if _, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(unsafe.Pointer(&vec[0]))); errno != 0 {
-		t.Fatalf("mincore: %v", errno)
-	}
-	out := make([]bool, len(vec))
-	for i, v := range vec {
-		out[i] = v&1 != 0
-	}
-	return out
+	return r
 }
 
 // skipOnTmpfs skips a test that needs a disk file system: tmpfs keeps a

@@ -2,8 +2,11 @@ package wal
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
 	"github.com/eventingestor/eventingestor/ingestor/wal/walfs"
@@ -95,6 +98,25 @@ func checkRecovered(t *testing.T, fsys *walfs.Mem, acked, inflight int, what str
 	_ = w.Close()
 }
 
+// stateKey identifies the contents of every file of fsys's log directory.
+func stateKey(t *testing.T, fsys *walfs.Mem) [sha256.Size]byte {
+	t.Helper()
+	names, err := fsys.ReadDir(testDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	for _, name := range names {
+		data, err := fsys.ReadFile(filepath.Join(testDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = fmt.Fprintf(h, "%s %d\n", name, len(data))
+		_, _ = h.Write(data)
+	}
+	return [sha256.Size]byte(h.Sum(nil))
+}
+
 // TestCrashAtEveryByte fails the nth data sync of the workload, for every n,
 // then cuts power after every possible number of the unsynced bytes — and,
 // separately, with unsynced sectors kept at random.
@@ -109,9 +131,16 @@ func TestCrashAtEveryByte(t *testing.T) {
 			break // the workload finished without reaching sync n
 		}
 		unsynced := fsys.UnsyncedBytes()
+		seen := map[[sha256.Size]byte]bool{}
 		for k := int64(0); k <= unsynced; k++ {
-			checkRecovered(t, fsys.Crash(walfs.CrashOptions{KeepBytes: k}), acked, inflight, "")
-			crashes++
+			// Keeping one more byte of a write's zeros (pagePad) over
+			// zeros gives the state the last one gave: recover each once.
+			crashed := fsys.Crash(walfs.CrashOptions{KeepBytes: k})
+			if key := stateKey(t, crashed); !seen[key] {
+				seen[key] = true
+				checkRecovered(t, crashed, acked, inflight, "")
+				crashes++
+			}
 		}
 		for seed := range uint64(8) {
 			r := rand.New(rand.NewPCG(seed, uint64(n)))

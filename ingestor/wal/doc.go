@@ -22,10 +22,11 @@
 // # Segment file
 //
 // A segment is preallocated (allocated and written with zeros, so that a
-// sync only flushes data) off the hot path. Its header
-// is written and synced when it becomes active; frames follow, each 8-byte
-// aligned. Unused space reads as zeros, except in a recycled file (below).
-// All integers are little-endian.
+// sync only flushes data) off the hot path; the zeros go around the page
+// cache (O_DIRECT) where the file system allows it. Its header is written
+// and synced when it becomes active; frames follow, each 8-byte aligned.
+// Unused space reads as zeros, except in a recycled file (below). All
+// integers are little-endian.
 //
 // Recycling: once the checkpoint passes a segment, its file is renamed to
 // NNN.recycled instead of being deleted, and the preallocator prepares the
@@ -97,7 +98,11 @@
 // Each group commit is written as one contiguous run of record frames ended
 // by one commit frame, then synced (on Linux in the same call: pwritev2
 // with RWF_DSYNC). The next group is written only after the
-// previous sync returned.
+// previous sync returned. The write goes on with zeros to the end of the
+// 4 KiB page the commit frame ends in (or the segment's end, if sooner),
+// so that the kernel never reads a page from the disk to complete it; the
+// next group starts right after the commit frame, over those zeros. In a
+// recycled file, the old bytes in that page are zeroed with it.
 //
 // # Recovery
 //

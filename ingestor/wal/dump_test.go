@@ -32,16 +32,31 @@ func TestDump(t *testing.T) {
 }
 
 // TestDumpRecycledSegments dumps a log whose segments are recycled files:
-// the sealed ones and the active one are described as clean with the old
-// frames after them, not as damaged.
+// the sealed ones and the active one are described as clean, with the old
+// frames after them where some are left, not as damaged. Segments are
+// three pages: a write's zeros reach only the end of the page it ends in
+// (pagePad), and the frames of the file's previous use stay after it.
 func TestDumpRecycledSegments(t *testing.T) {
 	fsys := walfs.NewMem()
-	w := openLog(t, fsys, crashConfig())
+	cfg := crashConfig()
+	cfg.SegmentBytes = 3 * writePage
+	w := openLog(t, fsys, cfg)
 	appendCheckpointed(t, w, 0, 300)
-	// Groups of three records do not fill a 4 KiB segment exactly: sealed
-	// segments keep old bytes after their end of frames.
 	for i := 300; i < 345; i += 3 {
 		if _, err := w.Append(context.Background(), []Record{rec(i), rec(i + 1), rec(i + 2)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Then one record into a new segment, until that segment's file is a
+	// recycled one (the preallocator picks one up when one is waiting).
+	for i := 345; !w.active().reused || w.active().count() != 1; i++ {
+		if i == 2000 {
+			t.Fatal("no segment got a recycled file")
+		}
+		if _, err := w.Append(context.Background(), []Record{rec(i)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Checkpoint(uint64(i + 1)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -54,9 +69,7 @@ func TestDumpRecycledSegments(t *testing.T) {
 	if strings.Contains(s, "CORRUPT") || strings.Contains(s, "torn") {
 		t.Fatalf("dump reports damage in a sound recycled log:\n%s", s)
 	}
-	// Which segments got recycled files depends on timing (the
-	// preallocator runs ahead): their headers say so.
-	reused := 0
+	withOld := 0
 	for _, line := range strings.Split(strings.TrimSpace(s), "\n") {
 		name, _, ok := strings.Cut(strings.TrimPrefix(line, "segment "), ":")
 		if !ok || !strings.HasSuffix(name, segmentSuffix) {
@@ -66,14 +79,23 @@ func TestDumpRecycledSegments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if hdr, err := decodeSegmentHeader(data); err == nil && hdr.reused {
-			reused++
-			if !strings.Contains(line, "recycled file's previous use") {
-				t.Errorf("a segment in a recycled file is not described as such: %s", line)
-			}
+		hdr, err := decodeSegmentHeader(data)
+		if err != nil {
+			continue
+		}
+		res := scanSegment(data, hdr.version, hdr.baseIndex)
+		old := hdr.reused && lastNonZero(data[res.end:]) > 0
+		if pe := min((res.end+4095)/4096*4096, int64(len(data))); !allZero(data[res.end:pe]) {
+			t.Errorf("%s: bytes %d..%d, after the last group up to its page's end, are not zeros", name, res.end, pe)
+		}
+		if said := strings.Contains(line, "recycled file's previous use"); said != old {
+			t.Errorf("segment with old bytes after its end: %v; the dump says so: %v: %s", old, said, line)
+		}
+		if old {
+			withOld++
 		}
 	}
-	if reused == 0 {
-		t.Fatalf("no segment left in the dump is in a recycled file:\n%s", s)
+	if withOld == 0 {
+		t.Fatalf("no segment in the dump keeps bytes of a recycled file's previous use:\n%s", s)
 	}
 }

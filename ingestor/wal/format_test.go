@@ -202,3 +202,23 @@ func TestGroupChecksumV2(t *testing.T) {
 		t.Fatal("replacing a frame by another valid one left the group checksum unchanged")
 	}
 }
+
+func TestPagePad(t *testing.T) {
+	for _, c := range []struct {
+		end, capacity int64
+		want          int
+	}{
+		{4096, 1 << 20, 0},
+		{4000, 1 << 20, 96},
+		{4097, 1 << 20, 4095},
+		{64, 4096, 4032},
+		{4000, 4050, 50}, // the segment ends inside the page
+		{4050, 4050, 0},  // at the segment's end
+		{5000, 4096, 0},  // past it (a segment grown for one large group)
+		{1<<30 - 1, 1 << 30, 1},
+	} {
+		if got := pagePad(c.end, c.capacity); got != c.want {
+			t.Errorf("pagePad(%d, %d) = %d, want %d", c.end, c.capacity, got, c.want)
+		}
+	}
+}

@@ -164,14 +164,27 @@ func failNthSegmentSync(n int) walfs.FaultFunc {
 // TestCrashWithRecycledSegments is TestCrashAtEveryByte for a log whose
 // flusher keeps up: it checkpoints after every append, so segments rotate
 // into recycled files. Each crash state must recover the acknowledged
-// records after the checkpoint, take an append and reopen.
+// records after the checkpoint, take an append and reopen. In segments of
+// one page, each write's zeros up to the page's end (pagePad) cover what
+// is left of the file's previous use; in segments of two pages, frames of
+// the previous use stay after the page the last group ends in.
 func TestCrashWithRecycledSegments(t *testing.T) {
-	const records = 240
+	for _, size := range []int64{writePage, 2 * writePage} {
+		t.Run(fmt.Sprintf("segment=%d", size), func(t *testing.T) {
+			cfg := crashConfig()
+			cfg.SegmentBytes = size
+			testCrashWithRecycledSegments(t, cfg)
+		})
+	}
+}
+
+func testCrashWithRecycledSegments(t *testing.T, cfg Config) {
+	records := int(240 * cfg.SegmentBytes / writePage) // enough to recycle several files
 	crashes, recycled := 0, 0
 	for n := 1; ; n++ {
 		fsys := walfs.NewMem()
 		fsys.SetFault(failNthSegmentSync(n))
-		w := openLog(t, fsys, crashConfig())
+		w := openLog(t, fsys, cfg)
 		acked, inflight := 0, 0
 		for i := range records {
 			last, err := w.Append(context.Background(), []Record{rec(i)})
@@ -198,12 +211,12 @@ func TestCrashWithRecycledSegments(t *testing.T) {
 		fsys.SetFault(nil)
 		unsynced := fsys.UnsyncedBytes()
 		for _, k := range []int64{0, unsynced / 3, unsynced / 2, unsynced - 1, unsynced} {
-			checkRecoveredAfterCheckpoint(t, fsys.Crash(walfs.CrashOptions{KeepBytes: k}), acked, inflight)
+			checkRecoveredAfterCheckpoint(t, cfg, fsys.Crash(walfs.CrashOptions{KeepBytes: k}), acked, inflight)
 			crashes++
 		}
 		for seed := range uint64(4) {
 			r := rand.New(rand.NewPCG(seed, uint64(n)))
-			checkRecoveredAfterCheckpoint(t, fsys.Crash(walfs.CrashOptions{Rand: r}), acked, inflight)
+			checkRecoveredAfterCheckpoint(t, cfg, fsys.Crash(walfs.CrashOptions{Rand: r}), acked, inflight)
 			crashes++
 		}
 	}
@@ -213,12 +226,12 @@ func TestCrashWithRecycledSegments(t *testing.T) {
 	}
 }
 
-// checkRecoveredAfterCheckpoint opens a crashed file system and checks that
+// checkRecoveredAfterCheckpoint opens a crashed file system with cfg and checks that
 // it holds the records after its checkpoint up to every acknowledged one
 // (or the in-flight one too), takes an append and reopens with it.
-func checkRecoveredAfterCheckpoint(t *testing.T, fsys *walfs.Mem, acked, inflight int) {
+func checkRecoveredAfterCheckpoint(t *testing.T, cfg Config, fsys *walfs.Mem, acked, inflight int) {
 	t.Helper()
-	w, err := Open(crashConfig(), testOptions(fsys))
+	w, err := Open(cfg, testOptions(fsys))
 	if err != nil {
 		t.Fatalf("recovery failed: %v", err)
 	}
@@ -235,7 +248,7 @@ func checkRecoveredAfterCheckpoint(t *testing.T, fsys *walfs.Mem, acked, infligh
 		t.Fatalf("append after recovery = %d, %v; want index %d", last, err, next+1)
 	}
 	_ = w.Close()
-	w, err = Open(crashConfig(), testOptions(fsys))
+	w, err = Open(cfg, testOptions(fsys))
 	if err != nil {
 		t.Fatalf("second reopen failed: %v", err)
 	}

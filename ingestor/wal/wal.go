@@ -339,21 +339,26 @@ type groupBuffers struct {
 }
 
 // groupBuffers returns empty buffers for a group whose first append is
-// size bytes: pooled ones, whose buf has room for MaxGroupBytes, so that
-// appends copy each record once instead of again at every growth.
+// size bytes: pooled ones, whose buf has room for MaxGroupBytes and
+// groupTail, so that appends copy each record once instead of again at
+// every growth.
 func (w *WAL) groupBuffers(size int) groupBuffers {
 	if size <= w.cfg.MaxGroupBytes {
 		if b, ok := w.bufs.Get().(*groupBuffers); ok {
 			return groupBuffers{buf: b.buf[:0], recOff: b.recOff[:0], crcs: b.crcs[:0]}
 		}
-		return groupBuffers{buf: make([]byte, 0, w.cfg.MaxGroupBytes+frameLen(commitPayloadSize))}
+		return groupBuffers{buf: make([]byte, 0, w.cfg.MaxGroupBytes+groupTail)}
 	}
-	return groupBuffers{buf: make([]byte, 0, size+frameLen(commitPayloadSize))}
+	return groupBuffers{buf: make([]byte, 0, size+groupTail)}
 }
+
+// groupTail is the room a group buffer keeps after the records: for the
+// commit frame and for the zeros that pad the write to a page (pagePad).
+var groupTail = frameLen(commitPayloadSize) + writePage
 
 // releaseGroupBuffers returns a written group's buffers to the pool.
 func (w *WAL) releaseGroupBuffers(b groupBuffers) {
-	if cap(b.buf) == w.cfg.MaxGroupBytes+frameLen(commitPayloadSize) {
+	if cap(b.buf) == w.cfg.MaxGroupBytes+groupTail {
 		w.bufs.Put(&b)
 	}
 }
