@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -39,15 +41,17 @@ func appendCheckpointed(t *testing.T, w *WAL, from, n int) {
 func TestRecyclesFlushedSegments(t *testing.T) {
 	fsys := walfs.NewMem()
 	cfg := crashConfig()
+	cfg.SegmentBytes = 2 * writePage // old frames stay after the page the last write is padded to
 	w := openLog(t, fsys, cfg)
-	appendCheckpointed(t, w, 0, 400) // about 40 records per 4 KiB segment
+	appendCheckpointed(t, w, 0, 400) // about 80 records per 8 KiB segment
 	if _, err := w.Append(context.Background(), []Record{rec(400), rec(401)}); err != nil {
 		t.Fatal(err)
 	}
 	seq := w.active().seq
-	if seq < 8 {
+	if seq < 4 {
 		t.Fatalf("only %d segments used; the test needs rotations", seq)
 	}
+	checkOldFramesAfterActive(t, fsys, w)
 	// Each new file is allocated once; recycled ones are not. The writer
 	// may find no recycled file at the first rotations.
 	if n := fsys.Count(walfs.OpAllocate); n > 4 {
@@ -100,6 +104,115 @@ func recycledLayout(fsys *walfs.Mem, tailIndex, nextIndex uint64) {
 	fsys.WriteFile(segmentName(testDir, 5), append(seg, make([]byte, size-int64(len(seg)))...))
 	unused := group(make([]byte, segmentHeaderSize), nextIndex)
 	fsys.WriteFile(segmentName(testDir, 6), append(unused, make([]byte, size-int64(len(unused)))...))
+}
+
+// checkOldFramesAfterActive fails unless w's active segment is in a
+// recycled file and frames of its previous use follow its last group: what
+// the recycling tests are about.
+func checkOldFramesAfterActive(t *testing.T, fsys walfs.FS, w *WAL) {
+	t.Helper()
+	a := w.active()
+	if !a.reused {
+		t.Fatal("the active segment is not in a recycled file")
+	}
+	f, err := fsys.OpenFile(a.name, os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	data := make([]byte, a.capacity)
+	if _, err := f.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
+		t.Fatal(err)
+	}
+	if lastNonZero(data[a.end:]) == 0 {
+		t.Fatal("no frames of the file's previous use after the active segment's last group: the test would not test them")
+	}
+}
+
+// paddedRec is rec(n) with its data padded so that its frame is frameBytes long.
+func paddedRec(t *testing.T, n, frameBytes int) Record {
+	t.Helper()
+	r := rec(n)
+	pad := frameBytes - frameLen(r.payloadLen()) - len(`,"pad":""`)
+	r.Data = append(bytes.TrimSuffix(r.Data, []byte("}")), `,"pad":"`+strings.Repeat("x", max(pad, 0))+`"}`...)
+	if got := frameLen(r.payloadLen()); got != frameBytes {
+		t.Fatalf("paddedRec(%d, %d): frame of %d bytes", n, frameBytes, got)
+	}
+	return r
+}
+
+// TestSealedRecycledSegmentsKeepOldFrames: a segment in a recycled file
+// that is sealed more than a page before its end keeps frames of the file's
+// previous use after the zeros of its last write (pagePad), and one whose
+// last group ends on a page boundary has no such zeros at all, only seal's.
+// Reopening takes them as sound and reads every record; the dump reports no
+// damage.
+func TestSealedRecycledSegmentsKeepOldFrames(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		aFrame  int // the frame of the group before the one that does not fit
+		aligned bool
+	}{
+		{"last group ends inside a page", 4960, false},
+		{"last group ends on a page boundary", 8128 - frameLen(commitPayloadSize), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fsys := walfs.NewMem()
+			cfg := Config{Dir: testDir, SegmentBytes: 8 * writePage, MaxGroupBytes: 8 * writePage, MaxRecordBytes: 8192}
+			w := openLog(t, fsys, cfg)
+			appendCheckpointed(t, w, 0, 3000) // fills files with small frames and recycles them
+			n := 3000
+			withOld, aligned := 0, 0
+			for range 6 {
+				if _, err := w.Append(context.Background(), []Record{paddedRec(t, n, c.aFrame)}); err != nil {
+					t.Fatal(err)
+				}
+				n++
+				seg := w.active()
+				end := seg.end
+				// Four records of 7,000 bytes do not fit after it: the segment is sealed.
+				big := []Record{paddedRec(t, n, 7000), paddedRec(t, n+1, 7000), paddedRec(t, n+2, 7000), paddedRec(t, n+3, 7000)}
+				if _, err := w.Append(context.Background(), big); err != nil {
+					t.Fatal(err)
+				}
+				n += len(big)
+				if w.active() == seg || !seg.reused {
+					continue
+				}
+				data, err := fsys.ReadFile(seg.name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if pe := (end + writePage - 1) / writePage * writePage; lastNonZero(data[pe:]) > 0 {
+					withOld++
+				}
+				if end%writePage == 0 {
+					aligned++
+				}
+			}
+			last, ckpt := w.Durable(), w.CheckpointIndex()
+			_ = w.Close()
+			if withOld == 0 || (c.aligned && aligned == 0) {
+				t.Fatalf("sealed recycled segments with old frames after the page: %d, ending on a page boundary: %d: the test would not test", withOld, aligned)
+			}
+			w, err := Open(cfg, testOptions(fsys))
+			if err != nil {
+				t.Fatalf("reopening: %v", err)
+			}
+			got := readAll(t, w, ckpt+1)
+			_ = w.Close()
+			if uint64(len(got)) != last-ckpt {
+				t.Fatalf("read %d records after the checkpoint, want %d", len(got), last-ckpt)
+			}
+			var out strings.Builder
+			if err := Dump(&out, fsys, testDir, DumpOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if s := out.String(); strings.Contains(s, "CORRUPT") || strings.Contains(s, "torn") {
+				t.Fatalf("dump reports damage in a sound log:\n%s", s)
+			}
+		})
+	}
 }
 
 // TestRecoveryIgnoresFramesOfRecycledFiles checks recovery against frames a
@@ -261,15 +374,14 @@ func checkRecoveredAfterCheckpoint(t *testing.T, cfg Config, fsys *walfs.Mem, ac
 // reopen that reads through a mapping of a recycled active segment.
 func TestRecyclesOnTheRealFileSystem(t *testing.T) {
 	cfg := crashConfig()
+	cfg.SegmentBytes = 2 * writePage // as in TestRecyclesFlushedSegments
 	cfg.Dir = t.TempDir()
 	w := openLog(t, walfs.OS{}, cfg)
 	appendCheckpointed(t, w, 0, 400)
 	if _, err := w.Append(context.Background(), []Record{rec(400), rec(401)}); err != nil {
 		t.Fatal(err)
 	}
-	if !w.active().reused {
-		t.Fatal("the active segment after 400 checkpointed appends is not a recycled file")
-	}
+	checkOldFramesAfterActive(t, walfs.OS{}, w)
 	_ = w.Close()
 	w = openLog(t, walfs.OS{}, cfg) // reopens, reading the recycled active segment
 	defer func() { _ = w.Close() }()

@@ -338,7 +338,7 @@ func (w *WAL) newSegmentFile(seq uint64) (f walfs.File, reused bool, err error) 
 // file's previous use. The zeros are synced (in both ack modes) before the
 // next segment's header is written: a sealed segment must end cleanly.
 func (w *WAL) seal(seg *segment) error {
-	if !seg.reused {
+	if !seg.reused || seg.end >= seg.capacity {
 		return nil
 	}
 	zeros := make([]byte, min(frameHeaderSize, seg.capacity-seg.end))

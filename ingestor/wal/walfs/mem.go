@@ -392,6 +392,9 @@ func (f *memFile) WriteAt(p []byte, off int64) (int, error) {
 	if err := f.fs.check(OpWrite, f.name); err != nil {
 		return 0, err
 	}
+	if len(p) == 0 {
+		return 0, nil // changes nothing; a pending op with no data would read as a resize at a crash
+	}
 	f.fs.seq++
 	f.node.pending = append(f.node.pending, memOp{seq: f.fs.seq, off: off, data: append([]byte(nil), p...)})
 	writeInto(&f.node.data, off, p)
