@@ -47,19 +47,9 @@ func TestDumpRecycledSegments(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Then one record into a new segment, until that segment's file is a
-	// recycled one (the preallocator picks one up when one is waiting).
-	for i := 345; !w.active().reused || w.active().count() != 1; i++ {
-		if i == 2000 {
-			t.Fatal("no segment got a recycled file")
-		}
-		if _, err := w.Append(context.Background(), []Record{rec(i)}); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Checkpoint(uint64(i + 1)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// Then records one at a time, checkpointed, until the active segment
+	// is in a recycled file with old frames after its last group.
+	checkpointUntilOldFramesAfterActive(t, fsys, w, 345)
 	_ = w.Close()
 	var out strings.Builder
 	if err := Dump(&out, fsys, testDir, DumpOptions{}); err != nil {

@@ -44,20 +44,23 @@ func TestRecyclesFlushedSegments(t *testing.T) {
 	cfg.SegmentBytes = 2 * writePage // old frames stay after the page the last write is padded to
 	w := openLog(t, fsys, cfg)
 	appendCheckpointed(t, w, 0, 400) // about 80 records per 8 KiB segment
-	if _, err := w.Append(context.Background(), []Record{rec(400), rec(401)}); err != nil {
+	next := checkpointUntilOldFramesAfterActive(t, fsys, w, 400)
+	if _, err := w.Append(context.Background(), []Record{rec(next), rec(next + 1)}); err != nil {
 		t.Fatal(err)
 	}
 	seq := w.active().seq
 	if seq < 4 {
 		t.Fatalf("only %d segments used; the test needs rotations", seq)
 	}
-	checkOldFramesAfterActive(t, fsys, w)
+	if !oldFramesAfterActive(t, fsys, w) {
+		t.Fatal("no frames of the file's previous use after the active segment's last group")
+	}
 	// Each new file is allocated once; recycled ones are not. The writer
 	// may find no recycled file at the first rotations.
 	if n := fsys.Count(walfs.OpAllocate); n > 4 {
 		t.Fatalf("%d segment files allocated for %d segments: flushed ones were not reused", n, seq)
 	}
-	checkRecords(t, readAll(t, w, 401), 401, 400, 2)
+	checkRecords(t, readAll(t, w, uint64(next+1)), uint64(next+1), next, 2)
 	_ = w.Close()
 
 	m := NewMetrics(nil)
@@ -68,7 +71,7 @@ func TestRecyclesFlushedSegments(t *testing.T) {
 		t.Fatalf("reopen: %v", err)
 	}
 	defer func() { _ = w.Close() }()
-	checkRecords(t, readAll(t, w, 401), 401, 400, 2)
+	checkRecords(t, readAll(t, w, uint64(next+1)), uint64(next+1), next, 2)
 	if torn := testutil.ToFloat64(m.truncatedBytes.WithLabelValues(w.name)); torn != 0 {
 		t.Fatalf("a recycled segment's old frames were counted as %v bytes of torn write", torn)
 	}
@@ -78,8 +81,8 @@ func TestRecyclesFlushedSegments(t *testing.T) {
 			t.Fatalf("%s left behind after reopening", n)
 		}
 	}
-	appendN(t, w, 402, 1)
-	checkRecords(t, readAll(t, w, 401), 401, 400, 3)
+	appendN(t, w, next+2, 1)
+	checkRecords(t, readAll(t, w, uint64(next+1)), uint64(next+1), next, 3)
 }
 
 // recycledLayout writes a log by hand: a checkpoint at 9, an active segment
@@ -106,14 +109,14 @@ func recycledLayout(fsys *walfs.Mem, tailIndex, nextIndex uint64) {
 	fsys.WriteFile(segmentName(testDir, 6), append(unused, make([]byte, size-int64(len(unused)))...))
 }
 
-// checkOldFramesAfterActive fails unless w's active segment is in a
-// recycled file and frames of its previous use follow its last group: what
-// the recycling tests are about.
-func checkOldFramesAfterActive(t *testing.T, fsys walfs.FS, w *WAL) {
+// oldFramesAfterActive reports whether w's active segment is in a recycled
+// file with frames of its previous use after its last group: what the
+// recycling tests are about.
+func oldFramesAfterActive(t *testing.T, fsys walfs.FS, w *WAL) bool {
 	t.Helper()
 	a := w.active()
 	if !a.reused {
-		t.Fatal("the active segment is not in a recycled file")
+		return false
 	}
 	f, err := fsys.OpenFile(a.name, os.O_RDONLY, 0)
 	if err != nil {
@@ -124,8 +127,23 @@ func checkOldFramesAfterActive(t *testing.T, fsys walfs.FS, w *WAL) {
 	if _, err := f.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
 		t.Fatal(err)
 	}
-	if lastNonZero(data[a.end:]) == 0 {
-		t.Fatal("no frames of the file's previous use after the active segment's last group: the test would not test them")
+	return lastNonZero(data[a.end:]) > 0
+}
+
+// checkpointUntilOldFramesAfterActive goes on as appendCheckpointed from
+// rec(from), one record at a time, until oldFramesAfterActive (which files
+// the preallocator reuses depends on timing), and returns the next record's
+// number.
+func checkpointUntilOldFramesAfterActive(t *testing.T, fsys walfs.FS, w *WAL, from int) int {
+	t.Helper()
+	for i := from; ; i++ {
+		if oldFramesAfterActive(t, fsys, w) {
+			return i
+		}
+		if i == from+5000 {
+			t.Fatal("the active segment never got a recycled file with old frames after its last group: the test would not test")
+		}
+		appendCheckpointed(t, w, i, 1)
 	}
 }
 
@@ -162,39 +180,48 @@ func TestSealedRecycledSegmentsKeepOldFrames(t *testing.T) {
 			w := openLog(t, fsys, cfg)
 			appendCheckpointed(t, w, 0, 3000) // fills files with small frames and recycles them
 			n := 3000
-			withOld, aligned := 0, 0
-			for range 6 {
+			// Each round appends a group of one record of aFrame bytes, then
+			// one of four records of 7,000 bytes, which does not fit after it:
+			// the segment is sealed. Rounds go on until one seals a segment of
+			// the kind wanted: in a recycled file, with old frames after the
+			// page its last group ends in (and that end on a page boundary,
+			// in the aligned case). Until then the checkpoint follows a round
+			// behind, as a flusher would, so that flushed files keep being
+			// recycled (which files the preallocator reuses depends on
+			// timing); it stops there, so that segment stays in the log.
+			prev := w.Durable()
+			for round, found := 0, false; !found; round++ {
+				if round == 200 {
+					t.Fatal("no round sealed a recycled segment with old frames after its last page: the test would not test")
+				}
+				start := w.Durable()
 				if _, err := w.Append(context.Background(), []Record{paddedRec(t, n, c.aFrame)}); err != nil {
 					t.Fatal(err)
 				}
-				n++
 				seg := w.active()
 				end := seg.end
-				// Four records of 7,000 bytes do not fit after it: the segment is sealed.
-				big := []Record{paddedRec(t, n, 7000), paddedRec(t, n+1, 7000), paddedRec(t, n+2, 7000), paddedRec(t, n+3, 7000)}
+				big := []Record{paddedRec(t, n+1, 7000), paddedRec(t, n+2, 7000), paddedRec(t, n+3, 7000), paddedRec(t, n+4, 7000)}
 				if _, err := w.Append(context.Background(), big); err != nil {
 					t.Fatal(err)
 				}
-				n += len(big)
-				if w.active() == seg || !seg.reused {
-					continue
+				n += 1 + len(big)
+				if w.active() != seg && seg.reused {
+					data, err := fsys.ReadFile(seg.name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					pe := (end + writePage - 1) / writePage * writePage
+					found = lastNonZero(data[pe:]) > 0 && (!c.aligned || end%writePage == 0)
 				}
-				data, err := fsys.ReadFile(seg.name)
-				if err != nil {
-					t.Fatal(err)
+				if !found && prev > w.CheckpointIndex() {
+					if err := w.Checkpoint(prev); err != nil {
+						t.Fatal(err)
+					}
 				}
-				if pe := (end + writePage - 1) / writePage * writePage; lastNonZero(data[pe:]) > 0 {
-					withOld++
-				}
-				if end%writePage == 0 {
-					aligned++
-				}
+				prev = start
 			}
 			last, ckpt := w.Durable(), w.CheckpointIndex()
 			_ = w.Close()
-			if withOld == 0 || (c.aligned && aligned == 0) {
-				t.Fatalf("sealed recycled segments with old frames after the page: %d, ending on a page boundary: %d: the test would not test", withOld, aligned)
-			}
 			w, err := Open(cfg, testOptions(fsys))
 			if err != nil {
 				t.Fatalf("reopening: %v", err)
@@ -378,14 +405,17 @@ func TestRecyclesOnTheRealFileSystem(t *testing.T) {
 	cfg.Dir = t.TempDir()
 	w := openLog(t, walfs.OS{}, cfg)
 	appendCheckpointed(t, w, 0, 400)
-	if _, err := w.Append(context.Background(), []Record{rec(400), rec(401)}); err != nil {
+	next := checkpointUntilOldFramesAfterActive(t, walfs.OS{}, w, 400)
+	if _, err := w.Append(context.Background(), []Record{rec(next), rec(next + 1)}); err != nil {
 		t.Fatal(err)
 	}
-	checkOldFramesAfterActive(t, walfs.OS{}, w)
+	if !oldFramesAfterActive(t, walfs.OS{}, w) {
+		t.Fatal("no frames of the file's previous use after the active segment's last group")
+	}
 	_ = w.Close()
 	w = openLog(t, walfs.OS{}, cfg) // reopens, reading the recycled active segment
 	defer func() { _ = w.Close() }()
-	checkRecords(t, readAll(t, w, 401), 401, 400, 2)
+	checkRecords(t, readAll(t, w, uint64(next+1)), uint64(next+1), next, 2)
 }
 
 // TestReuseFailureLeavesNoFile fails each step of reuseSegmentFile in turn:
