@@ -47,8 +47,13 @@ type Ring struct {
 
 // Owner returns the partition that owns slot in this ring:
 // Jump(slot, r.Partitions). It does not allocate. It returns -1 if the ring
-// has no partitions.
+// has no partitions. With one partition it answers 0 without Jump's float
+// division: callers ask for every record of a request (~1% of the server's
+// CPU at 100-event batches).
 func (r Ring) Owner(slot uint16) int {
+	if r.Partitions == 1 {
+		return 0
+	}
 	return Jump(uint64(slot), r.Partitions)
 }
 

@@ -103,7 +103,11 @@ func TestRingValidate(t *testing.T) {
 func TestRingOwners(t *testing.T) {
 	grow := Ring{Epoch: 2, Partitions: 5, Phase: PhaseHandoff, PreviousPartitions: 4}
 	stable := Ring{Epoch: 2, Partitions: 5, Phase: PhaseStable}
+	one := Ring{Epoch: 1, Partitions: 1, Phase: PhaseStable}
 	for s := range uint16(Slots) {
+		if got, want := one.Owner(s), Jump(uint64(s), 1); got != want {
+			t.Fatalf("one partition: Owner(%d) = %d, want %d", s, got, want)
+		}
 		if got, want := grow.Owner(s), Jump(uint64(s), 5); got != want {
 			t.Fatalf("Owner(%d) = %d, want %d", s, got, want)
 		}

@@ -153,7 +153,7 @@ func (s *Server) route(ctx context.Context, rg ring.Ring, recs []wal.Record, fre
 func (s *Server) routeOnce(ctx context.Context, rg ring.Ring, recs []wal.Record, free func()) ([]wal.Record, error) {
 	owner0 := rg.Owner(recs[0].Slot)
 	single := true
-	for i := 1; i < len(recs) && single && rg.Partitions > 1; i++ { // one partition owns every slot
+	for i := 1; i < len(recs) && single; i++ {
 		single = rg.Owner(recs[i].Slot) == owner0
 	}
 	if single && owner0 == s.cfg.Partition {

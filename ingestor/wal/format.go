@@ -13,8 +13,8 @@ const (
 	segmentMagic    = "EIWALSEG"
 	checkpointMagic = "EIWALCKP"
 	// segmentFormat is the format version of the segments this package
-	// writes; it reads segmentFormatV1 too, and keeps writing a segment in
-	// the version it was created with.
+	// writes; it reads segmentFormatV1 and V2 too, and keeps writing a
+	// segment in the version it was created with.
 	segmentFormat = segmentFormatV3
 	// segmentFormatV1: a commit frame's CRC covers the group's bytes.
 	segmentFormatV1 = 1
