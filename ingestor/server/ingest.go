@@ -100,9 +100,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		recs[i] = wal.Record{Epoch: rg.Epoch, ReceivedAt: now, Slot: ring.Slot(e.Key), ID: e.ID, Key: e.Key, Data: e.Raw}
 	}
 	n := len(recs)
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
-	defer cancel()
-	if err := s.route(ctx, rg, recs, free); err != nil {
+	if err := s.route(s.deadlines.context(time.Now()), rg, recs, free); err != nil {
 		if !errors.Is(err, context.Canceled) {
 			s.log.Debug("ingest request failed", "events", n, "err", err)
 		}

@@ -52,6 +52,8 @@ type Server struct {
 	http   *http.Server
 	mux    *http.ServeMux
 	peers  func(int) string
+	// deadlines bounds the waits of ingest requests (RequestTimeout).
+	deadlines *sharedDeadline
 
 	shuttingDown atomic.Bool
 	inflight     atomic.Int64 // bytes of request bodies admitted
@@ -83,6 +85,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 	s := &Server{
 		cfg: cfg, part: opts.Partition, ring: newRingView(opts.Ring), parser: opts.Parser,
 		log: opts.Logger.With("partition", cfg.Partition), now: opts.Now, peers: opts.PeerURL,
+		deadlines: newSharedDeadline(cfg.RequestTimeout),
 	}
 	s.m = newMetrics(opts.Registry, func() float64 { return float64(s.ring.Current().Epoch) })
 	s.fwd = newForwarder(cfg.Forward, cfg.Partition, s.peerURL, s.log, s.m)
@@ -189,6 +192,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err := s.http.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("while stopping the HTTP server: %w", err))
 	}
+	s.deadlines.close() // requests still waiting (ctx ended first) give up
 	s.fwd.close()
 	if err := s.part.Stop(ctx); err != nil {
 		errs = append(errs, err)
