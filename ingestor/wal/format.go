@@ -281,34 +281,36 @@ func recordIndex(p []byte) uint64 { return binary.LittleEndian.Uint64(p[0:]) }
 
 // decodeRecord decodes a record payload; ID is copied, Key and Data alias p.
 func decodeRecord(p []byte) (Record, error) {
-	r, id, err := decodeRecordView(p)
+	var r Record
+	id, err := decodeRecordInto(&r, p)
 	r.ID = string(id)
 	return r, err
 }
 
-// decodeRecordView is decodeRecord leaving ID empty and returning the id's
-// bytes, within p, instead: a caller decoding many records can make one
-// string of all their ids.
-func decodeRecordView(p []byte) (r Record, id []byte, err error) {
+// decodeRecordInto is decodeRecord into *r, every field of which it sets,
+// leaving ID empty and returning the id's bytes, within p, instead: a
+// caller decoding many records can make one string of all their ids. It
+// writes the fields in place: returning a Record by value costs a copy of
+// it, which was a fifth of Reader.Next's time.
+func decodeRecordInto(r *Record, p []byte) (id []byte, err error) {
 	if len(p) < recordHeaderSize {
-		return Record{}, nil, errRecordTooShort
+		return nil, errRecordTooShort
 	}
 	idLen := int(binary.LittleEndian.Uint16(p[26:]))
 	keyLen := int(binary.LittleEndian.Uint16(p[28:]))
 	if recordHeaderSize+idLen+keyLen > len(p) {
-		return Record{}, nil, fmt.Errorf("record fields (id %d, key %d bytes) exceed its payload of %d bytes", idLen, keyLen, len(p))
+		return nil, fmt.Errorf("record fields (id %d, key %d bytes) exceed its payload of %d bytes", idLen, keyLen, len(p))
 	}
 	o := recordHeaderSize
-	r = Record{
-		Index:      binary.LittleEndian.Uint64(p[0:]),
-		Epoch:      binary.LittleEndian.Uint64(p[8:]),
-		ReceivedAt: int64(binary.LittleEndian.Uint64(p[16:])), // two's complement round-trips
-		Slot:       binary.LittleEndian.Uint16(p[24:]),
-		OneLine:    p[30]&recordFlagOneLine != 0,
-		Key:        p[o+idLen : o+idLen+keyLen],
-		Data:       p[o+idLen+keyLen:],
-	}
-	return r, p[o : o+idLen], nil
+	r.Index = binary.LittleEndian.Uint64(p[0:])
+	r.Epoch = binary.LittleEndian.Uint64(p[8:])
+	r.ReceivedAt = int64(binary.LittleEndian.Uint64(p[16:])) // two's complement round-trips
+	r.Slot = binary.LittleEndian.Uint16(p[24:])
+	r.OneLine = p[30]&recordFlagOneLine != 0
+	r.ID = ""
+	r.Key = p[o+idLen : o+idLen+keyLen]
+	r.Data = p[o+idLen+keyLen:]
+	return p[o : o+idLen], nil
 }
 
 // commit is a decoded commit payload.

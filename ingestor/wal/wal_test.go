@@ -3,6 +3,7 @@ package wal
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -390,5 +391,71 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("Validate() = %v, want ok=%v", err, tt.ok)
 			}
 		})
+	}
+}
+
+// TestReaderReadsInChunks reads one batch of many groups (a commit frame
+// after each) with chunks from smaller than a frame to larger than the
+// batch, and finds a damaged record in a later chunk at its offset.
+func TestReaderReadsInChunks(t *testing.T) {
+	fsys := walfs.NewMem()
+	cfg := testConfig()
+	cfg.SegmentBytes, cfg.MaxGroupBytes = 1<<20, 1<<16
+	w := openLog(t, fsys, cfg)
+	defer func() { _ = w.Close() }()
+	n := 0
+	for g := 1; n < 600; g = g%9 + 1 {
+		recs := make([]Record, g)
+		for i := range recs {
+			recs[i] = rec(n + i)
+		}
+		if _, err := w.Append(context.Background(), recs); err != nil {
+			t.Fatal(err)
+		}
+		n += g
+	}
+	readBatch := func(chunk int) ([]Record, error) {
+		r := w.NewReader(1)
+		r.chunk = chunk
+		recs, err := r.Next(n, 1<<20)
+		var out []Record
+		for _, x := range recs {
+			x.Key = append([]byte(nil), x.Key...)
+			x.Data = append([]byte(nil), x.Data...)
+			out = append(out, x)
+		}
+		return out, err
+	}
+	for _, chunk := range []int{1, 150, 1000, 4096, 1 << 20} {
+		got, err := readBatch(chunk)
+		if err != nil {
+			t.Fatalf("chunk %d: %v", chunk, err)
+		}
+		checkRecords(t, got, 1, 0, n)
+	}
+
+	w.segMu.RLock()
+	seg := w.segments[0]
+	damaged := int64(seg.offsets[500]) // record 501's frame
+	w.segMu.RUnlock()
+	f, err := fsys.OpenFile(seg.name, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 1)
+	if _, err := f.ReadAt(b, damaged+frameHeaderSize+recordHeaderSize); err != nil {
+		t.Fatal(err)
+	}
+	b[0] ^= 0x40
+	if _, err := f.WriteAt(b, damaged+frameHeaderSize+recordHeaderSize); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.Close()
+	for _, chunk := range []int{1, 1000, 1 << 20} {
+		_, err := readBatch(chunk)
+		var ce *CorruptionError
+		if !errors.As(err, &ce) || ce.Offset != damaged {
+			t.Fatalf("chunk %d: Next = %v, want a CorruptionError at offset %d", chunk, err, damaged)
+		}
 	}
 }
