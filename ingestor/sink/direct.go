@@ -5,9 +5,6 @@ import (
 	"github.com/eventingestor/eventingestor/ingestor/internal/dsync"
 )
 
-// directBlock is the unit of direct I/O.
-const directBlock = directio.Block
-
 // Direct appends. Writing into the page cache costs the kernel a page
 // allocation and a copy for every page the sink fills, and on a VM that
 // hands free memory back to its host a freshly allocated page is also a
@@ -28,10 +25,10 @@ const directBlock = directio.Block
 
 // directPart returns how many leading bytes of an append buffer to write
 // directly: the buffer holds t bytes already in the file (its tail, t <
-// directBlock) and then n new bytes, and starts at a block boundary of the
+// directio.Block) and then n new bytes, and starts at a block boundary of the
 // file. It is the buffer's whole blocks, or 0 if they hold no new byte.
 func directPart(t, n int) int {
-	d := (t + n) / directBlock * directBlock
+	d := (t + n) / directio.Block * directio.Block
 	if d <= t {
 		return 0
 	}
@@ -52,9 +49,9 @@ func (s *stream) startBuffer() []byte {
 	if s.direct == nil {
 		return s.buf[:0]
 	}
-	t := int(s.size % directBlock)
+	t := int(s.size % directio.Block)
 	if !directio.Aligned(s.buf) || cap(s.buf) < t {
-		s.buf = directio.Buffer(nil, 0, max(cap(s.buf), 2*directBlock))
+		s.buf = directio.Buffer(nil, 0, max(cap(s.buf), 2*directio.Block))
 	}
 	return append(s.buf[:0], s.tail[:t]...)
 }
@@ -62,7 +59,7 @@ func (s *stream) startBuffer() []byte {
 // appendDirect appends buf[t:] to the active file (see the comment above):
 // buf[:d] directly at the block boundary before the synced size, the rest
 // through the page cache, then one fdatasync. buf is aligned in memory and
-// d a multiple of directBlock. If the direct write fails having written
+// d a multiple of directio.Block. If the direct write fails having written
 // nothing (a file system that opens files for direct I/O but refuses the
 // writes, say), direct appends stop for the stream and ok is false: nothing
 // has changed and the caller appends through the page cache instead, which
@@ -93,7 +90,7 @@ func (s *stream) appendDirect(buf []byte, t, d int) (ok bool, err error) {
 // appended, for the next direct append.
 func (s *stream) keepTail(buf []byte) {
 	if s.direct != nil {
-		t := int(s.size % directBlock)
+		t := int(s.size % directio.Block)
 		copy(s.tail[:t], buf[len(buf)-t:])
 	}
 }

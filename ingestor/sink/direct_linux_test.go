@@ -8,6 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/eventingestor/eventingestor/ingestor/internal/directio"
+	"github.com/eventingestor/eventingestor/ingestor/internal/directio/directiotest"
 )
 
 // batchOfSize returns a batch of n records whose lines are lineLen bytes
@@ -49,7 +52,7 @@ func activeFile(t *testing.T, f *File) (*stream, []byte) {
 // fill a block went to the disk directly.
 func TestFileDirectAppends(t *testing.T) {
 	dir := t.TempDir()
-	skipOnTmpfs(t, dir) // tmpfs has no O_DIRECT
+	directiotest.RequireDisk(t, dir) // tmpfs has no O_DIRECT
 	f := newTestFile(t, dir, 1<<30, nil)
 	defer mustClose(t, f)
 	var want []byte
@@ -81,7 +84,7 @@ func TestFileDirectAppends(t *testing.T) {
 		if st.direct == nil {
 			t.Fatalf("%s does not support O_DIRECT; the test needs a file system that does", dir)
 		}
-		if tail := len(want) % directBlock; !bytes.Equal(st.tail[:tail], want[len(want)-tail:]) {
+		if tail := len(want) % directio.Block; !bytes.Equal(st.tail[:tail], want[len(want)-tail:]) {
 			t.Fatalf("after batch %d the kept tail differs from the file's last %d bytes", i, tail)
 		}
 		if did := st.directWrites > before; did != c.direct {
@@ -95,7 +98,7 @@ func TestFileDirectAppends(t *testing.T) {
 // instead, direct appends stop for the file, and nothing is lost.
 func TestFileDirectWriteFailureFallsBack(t *testing.T) {
 	dir := t.TempDir()
-	skipOnTmpfs(t, dir)
+	directiotest.RequireDisk(t, dir)
 	f := newTestFile(t, dir, 1<<30, nil)
 	defer mustClose(t, f)
 	first := batchOfSize(t, "first", 3, 200)
@@ -141,7 +144,7 @@ func TestFileDirectWriteFailureFallsBack(t *testing.T) {
 // starts with no tail), and the later files are written directly too.
 func TestFileDirectAppendsAcrossRotation(t *testing.T) {
 	dir := t.TempDir()
-	skipOnTmpfs(t, dir)
+	directiotest.RequireDisk(t, dir)
 	const maxBytes = 30_000
 	f := newTestFile(t, dir, maxBytes, nil)
 	var want [][]byte // per file

@@ -1,9 +1,13 @@
 package sink
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/eventingestor/eventingestor/ingestor/internal/directio"
+)
 
 func TestDirectPart(t *testing.T) {
-	const b = directBlock
+	const b = directio.Block
 	for _, c := range []struct {
 		name string
 		t, n int

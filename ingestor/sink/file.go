@@ -167,9 +167,9 @@ type stream struct {
 	opened       time.Time
 	dirDirty     bool   // a file was created or renamed since the last directory sync
 	buf          []byte // encoding buffer, reused batch after batch
-	// tail is the active file's last partial block, size%directBlock bytes,
+	// tail is the active file's last partial block, size%directio.Block bytes,
 	// while direct is set (after a fallback it is stale, and unused).
-	tail [directBlock]byte
+	tail [directio.Block]byte
 }
 
 // write encodes b, rotates if due and appends b to the active file.

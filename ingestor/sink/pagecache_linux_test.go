@@ -9,33 +9,18 @@ import (
 	"slices"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
-	"github.com/eventingestor/eventingestor/ingestor/internal/directio"
+	"github.com/eventingestor/eventingestor/ingestor/internal/directio/directiotest"
 )
 
 // residentPages reports, for each page of the file at path, whether it is
 // in the page cache.
 func residentPages(t *testing.T, path string) []bool {
 	t.Helper()
-	r, err := directio.Resident(path)
+	r, err := directiotest.Resident(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
-}
-
-// skipOnTmpfs skips a test that needs a disk file system: tmpfs keeps a
-// file's pages for as long as the file exists, and has no direct I/O.
-func skipOnTmpfs(t *testing.T, dir string) {
-	t.Helper()
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
-		t.Fatal(err)
-	}
-	if st.Type == unix.TMPFS_MAGIC {
-		t.Skipf("%s is on tmpfs, which has no page cache to drop and no direct I/O", dir)
-	}
 }
 
 // TestFilledPages covers the range that dropCached hands to the kernel: it
@@ -73,7 +58,7 @@ func TestFilledPages(t *testing.T) {
 // but the one holding the partial last page.)
 func TestFileDropsSyncedPages(t *testing.T) {
 	dir := t.TempDir()
-	skipOnTmpfs(t, dir)
+	directiotest.RequireDisk(t, dir)
 	f := newTestFile(t, dir, 1<<30, nil)
 	defer mustClose(t, f)
 	data := []byte(`{"pad":"` + string(bytes.Repeat([]byte{'p'}, 300)) + `"}`)

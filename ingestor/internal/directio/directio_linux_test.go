@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"github.com/eventingestor/eventingestor/ingestor/internal/directio/directiotest"
 )
 
 func TestOpenWriter(t *testing.T) {
@@ -14,20 +14,14 @@ func TestOpenWriter(t *testing.T) {
 		_ = f.Close()
 		t.Fatal("OpenWriter opened a file that does not exist")
 	}
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
-		t.Fatal(err)
-	}
-	if st.Type == unix.TMPFS_MAGIC {
-		t.Skipf("%s is on tmpfs, which has no direct I/O", dir)
-	}
+	fsType := directiotest.RequireDisk(t, dir)
 	path := filepath.Join(dir, "f")
 	if err := os.WriteFile(path, make([]byte, 2*Block), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	f := OpenWriter(path)
 	if f == nil {
-		t.Fatalf("%s (file system type %#x) does not open files for direct writes", dir, st.Type)
+		t.Fatalf("%s (file system type %#x) does not open files for direct writes", dir, fsType)
 	}
 	defer func() { _ = f.Close() }()
 	if _, err := f.WriteAt(Buffer([]byte("direct"), Block, Block), Block); err != nil {

@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/eventingestor/eventingestor/ingestor/internal/directio"
+	"github.com/eventingestor/eventingestor/ingestor/internal/directio/directiotest"
 )
 
 // TestOSAllocateWritesZeros: Allocate leaves no unwritten blocks in the
@@ -17,13 +17,7 @@ import (
 // the page cache, so that preparing a segment does not fill it with zeros.
 func TestOSAllocateWritesZeros(t *testing.T) {
 	dir := t.TempDir()
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
-		t.Fatal(err)
-	}
-	if st.Type == unix.TMPFS_MAGIC {
-		t.Skipf("%s is on tmpfs, which has neither unwritten blocks nor direct I/O", dir)
-	}
+	directiotest.RequireDisk(t, dir)
 	const page = 4096
 	for _, c := range []struct {
 		name       string
@@ -72,7 +66,7 @@ func TestOSAllocateWritesZeros(t *testing.T) {
 // in the page cache.
 func residentPages(t *testing.T, path string, lo, hi int64) int {
 	t.Helper()
-	r, err := directio.Resident(path)
+	r, err := directiotest.Resident(path)
 	if err != nil {
 		t.Fatal(err)
 	}

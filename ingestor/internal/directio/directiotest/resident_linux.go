@@ -1,14 +1,30 @@
 //go:build linux
 
-package directio
+package directiotest
 
 import (
 	"fmt"
 	"os"
+	"testing"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
+
+// RequireDisk skips t when dir is on tmpfs, which keeps a file's pages for
+// as long as the file exists, has no direct I/O and no unwritten blocks.
+// It returns the file system's type, for messages.
+func RequireDisk(t testing.TB, dir string) int64 {
+	t.Helper()
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Type == unix.TMPFS_MAGIC {
+		t.Skipf("%s is on tmpfs, which has no direct I/O, no unwritten blocks and no page cache to drop", dir)
+	}
+	return st.Type
+}
 
 // Resident reports, for each page (os.Getpagesize) of the file at path, whether it is
 // in the page cache (mincore(2) of a mapping of the file): what tests of
