@@ -20,7 +20,8 @@ type Config struct {
 	// http://NAME-{partition}.NAME-headless.NS.svc:8080.
 	PeerURLTemplate string
 	// RequestTimeout bounds how long an ingest request waits for every
-	// owner's acknowledgement before it answers 503.
+	// owner's acknowledgement before it answers 503, to within 1/16 of it
+	// (requests arriving close together share a deadline).
 	RequestTimeout time.Duration
 	// Forward tunes forwarding to owner partitions.
 	Forward ForwardConfig
@@ -55,7 +56,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", ":8080", "address of the HTTP API (ingest, ring, status, health, metrics)")
 	fs.StringVar(&c.PeerURLTemplate, "peer-url-template", "",
 		"base URL of partition {partition}, for forwarding, e.g. http://NAME-{partition}.NAME-headless.NS.svc:8080 (needed with more than one partition)")
-	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "longest wait for an ingest request's acknowledgements")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "how long an ingest request waits for its acknowledgements before it is answered 503 (up to 1/16 longer: requests share deadlines)")
 	fs.IntVar(&c.Forward.MaxBatchBytes, "forward.max-batch-bytes", 4<<20, "largest body of one forward request")
 	fs.IntVar(&c.Forward.Concurrency, "forward.concurrency", 8, "forward requests in flight per owner partition")
 	fs.DurationVar(&c.Forward.Timeout, "forward.timeout", 30*time.Second, "timeout of one forward request")
