@@ -101,7 +101,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	n := len(recs)
 	if err := s.route(s.deadlines.context(time.Now()), rg, recs, free); err != nil {
-		if !errors.Is(err, context.Canceled) {
+		if !errors.Is(err, context.Canceled) { // canceled: the server is shutting down
 			s.log.Debug("ingest request failed", "events", n, "err", err)
 		}
 		writeError(w, toAPIError(err))

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -57,7 +58,12 @@ func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := s.appendLocal(r.Context(), recs, nil); err != nil {
+	// The sender bounds the wait (its forward timeout) and cancels it by
+	// going away; a shutdown ends it too, as it ends ingest requests' waits.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	defer context.AfterFunc(s.deadlines.closed(), cancel)()
+	if err := s.appendLocal(ctx, recs, nil); err != nil {
 		writeError(w, toAPIError(err))
 		return
 	}

@@ -414,24 +414,32 @@ func TestReaderReadsInChunks(t *testing.T) {
 		}
 		n += g
 	}
-	readBatch := func(chunk int) ([]Record, error) {
-		r := w.NewReader(1)
+	// One reader, chunks from larger than the batch down to one record
+	// each: a read may not leave bytes of an earlier, larger one behind.
+	r := w.NewReader(1)
+	readBatch := func(chunk int) ([]Record, int, error) {
+		r.Seek(1)
 		r.chunk = chunk
+		before := fsys.Count(walfs.OpRead)
 		recs, err := r.Next(n, 1<<20)
+		reads := fsys.Count(walfs.OpRead) - before
 		var out []Record
 		for _, x := range recs {
 			x.Key = append([]byte(nil), x.Key...)
 			x.Data = append([]byte(nil), x.Data...)
 			out = append(out, x)
 		}
-		return out, err
+		return out, reads, err
 	}
-	for _, chunk := range []int{1, 150, 1000, 4096, 1 << 20} {
-		got, err := readBatch(chunk)
+	for _, c := range []struct{ chunk, reads int }{{1 << 20, 1}, {4096, -1}, {1000, -1}, {150, -1}, {1, n}} {
+		got, reads, err := readBatch(c.chunk)
 		if err != nil {
-			t.Fatalf("chunk %d: %v", chunk, err)
+			t.Fatalf("chunk %d: %v", c.chunk, err)
 		}
 		checkRecords(t, got, 1, 0, n)
+		if c.reads > 0 && reads != c.reads {
+			t.Errorf("chunk %d: %d reads, want %d", c.chunk, reads, c.reads)
+		}
 	}
 
 	w.segMu.RLock()
@@ -452,7 +460,7 @@ func TestReaderReadsInChunks(t *testing.T) {
 	}
 	_ = f.Close()
 	for _, chunk := range []int{1, 1000, 1 << 20} {
-		_, err := readBatch(chunk)
+		_, _, err := readBatch(chunk)
 		var ce *CorruptionError
 		if !errors.As(err, &ce) || ce.Offset != damaged {
 			t.Fatalf("chunk %d: Next = %v, want a CorruptionError at offset %d", chunk, err, damaged)
