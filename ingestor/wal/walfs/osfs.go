@@ -126,8 +126,8 @@ func zeroFill(f *os.File, from, size int64) error {
 // zeroChunk is how many bytes of zeros one write takes.
 const zeroChunk = 1 << 20
 
-// directZeros is the aligned buffer of zeros that direct zero-filling
-// writes from; it is only ever read.
+// directZeros is the aligned buffer of zeros that zero-filling writes
+// from, direct or not; it is only ever read.
 var directZeros = sync.OnceValue(func() []byte { return directio.Buffer(nil, zeroChunk, zeroChunk) })
 
 // zeroFillDirect writes zeros over [from, to) of the file at path, both
@@ -162,9 +162,9 @@ func zeroFillBuffered(f *os.File, from, to int64) error {
 	if from >= to {
 		return nil
 	}
-	zeros := make([]byte, min(to-from, zeroChunk))
-	for off := from; off < to; off += int64(len(zeros)) {
-		n := min(int64(len(zeros)), to-off)
+	zeros := directZeros()
+	for off := from; off < to; off += zeroChunk {
+		n := min(zeroChunk, to-off)
 		if _, err := f.WriteAt(zeros[:n], off); err != nil {
 			return fmt.Errorf("at offset %d: %w", off, err)
 		}
