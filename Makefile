@@ -136,13 +136,15 @@ bench: ## Run the Go benchmarks (measurements, not pass/fail).
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./ingestor/...
 
 .PHONY: bench-http
-bench-http: build ## Ingest over HTTP vs a bare handler, 1 and 3 partitions, batch 1 and 100, 2,000 senders (ratios, not pass/fail; the 1-partition ones over 3 rounds).
+bench-http: build ## Ingest over HTTP vs a bare handler, 1 and 3 partitions, batch 1 and 100, 2,000 senders, and 15 s steady state (ratios, not pass/fail; the 1-partition ones over 3 rounds).
 	ROUNDS=3 hack/bench-http.sh 1 1
 	ROUNDS=3 hack/bench-http.sh 1 100 --events 4000000
 	hack/bench-http.sh 3 1
 	hack/bench-http.sh 3 100 --events 4000000
 	@echo "== the same 100-event batches from 200 senders instead of 2,000:"
 	hack/bench-http.sh 1 100 --concurrency 200 --events 4000000
+	@echo "== steady state: the same 100-event batches for 15 s each instead of 4 M events:"
+	hack/bench-http.sh 1 100 --duration 15s
 
 ##@ Local Kubernetes and end to end (root; see hack/local-k8s/lib.sh for what they touch)
 

@@ -33,6 +33,9 @@ type Config struct {
 	MaxInflightBytes int64
 	// Pprof serves net/http/pprof under /debug/pprof/.
 	Pprof bool
+	// DisableFastPath serves POST /v1/events with net/http too, instead of
+	// on the HTTP/1.1 fast path (package fastpath).
+	DisableFastPath bool
 }
 
 // ForwardConfig tunes the coalescing forwarder.
@@ -62,6 +65,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.Forward.Timeout, "forward.timeout", 30*time.Second, "timeout of one forward request")
 	fs.DurationVar(&c.UnreadyDelay, "shutdown.unready-delay", 0, "on shutdown, keep serving this long after turning unready")
 	fs.BoolVar(&c.Pprof, "debug.pprof", false, "serve Go profiles under /debug/pprof/ on the API port")
+	fs.BoolVar(&c.DisableFastPath, "http.disable-fast-path", false, "serve POST /v1/events over HTTP/1.1 with net/http like every other request, instead of on the ingest fast path")
 	fs.Int64Var(&c.MaxInflightBytes, "max-inflight-bytes", 256<<20, "request bodies held in memory at once before requests get 429")
 	fs.IntVar(&c.Forward.MaxQueuedBytes, "forward.max-queued-bytes", 64<<20, "records waiting for one owner partition before requests get 429")
 }

@@ -16,10 +16,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/eventingestor/eventingestor/ingestor/event"
+	"github.com/eventingestor/eventingestor/ingestor/internal/fastpath"
 	"github.com/eventingestor/eventingestor/ingestor/partition"
 	"github.com/eventingestor/eventingestor/ingestor/ring"
 	"github.com/eventingestor/eventingestor/ingestor/wal"
 )
+
+// EventsPath is the ingest endpoint.
+const EventsPath = "/v1/events"
 
 // Options are the server's collaborators.
 type Options struct {
@@ -50,6 +54,7 @@ type Server struct {
 	log    *slog.Logger
 	now    func() time.Time
 	http   *http.Server
+	fast   *fastpath.Server // nil with DisableFastPath
 	mux    *http.ServeMux
 	peers  func(int) string
 	// deadlines bounds the waits of ingest requests (RequestTimeout).
@@ -90,7 +95,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 	s.m = newMetrics(opts.Registry, func() float64 { return float64(s.ring.Current().Epoch) })
 	s.fwd = newForwarder(cfg.Forward, cfg.Partition, s.peerURL, s.log, s.m)
 	s.mux = http.NewServeMux()
-	s.handle("POST /v1/events", "events", s.handleEvents)
+	events := s.handle("POST "+EventsPath, "events", s.handleEvents)
 	s.handle("POST "+internalRecordsPath, "records", s.handleRecords)
 	s.handle("GET /v1/ring", "ring", s.handleRing)
 	s.handle("GET /v1/status", "status", s.handleStatus)
@@ -112,6 +117,13 @@ func New(cfg Config, opts Options) (*Server, error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	if !cfg.DisableFastPath {
+		fast, err := fastpath.New(fastpath.Config{Method: http.MethodPost, Path: EventsPath, Handler: events, Fallback: s.http, Logger: s.log})
+		if err != nil {
+			return nil, fmt.Errorf("while setting up the ingest fast path: %w", err)
+		}
+		s.fast = fast
+	}
 	return s, nil
 }
 
@@ -128,16 +140,19 @@ func (s *Server) peerURL(p int) string {
 	return s.cfg.PeerURL(p)
 }
 
-// handle registers a handler with request metrics.
-func (s *Server) handle(pattern, name string, h http.HandlerFunc) {
+// handle registers a handler with request metrics, and returns it with
+// them.
+func (s *Server) handle(pattern, name string, h http.HandlerFunc) http.HandlerFunc {
 	seconds := s.m.requestSeconds.WithLabelValues(name)
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	withMetrics := func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		h(rec, r)
 		seconds.Observe(time.Since(start).Seconds())
 		s.m.requests.WithLabelValues(name, strconv.Itoa(rec.status)).Inc()
-	})
+	}
+	s.mux.HandleFunc(pattern, withMetrics)
+	return withMetrics
 }
 
 type statusRecorder struct {
@@ -166,8 +181,12 @@ func (s *Server) checkReady() *apiError {
 // Serve accepts connections on l until Shutdown; it returns nil after a
 // graceful shutdown.
 func (s *Server) Serve(l net.Listener) error {
-	s.log.Info("serving", "addr", l.Addr().String())
-	if err := s.http.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+	s.log.Info("serving", "addr", l.Addr().String(), "fastPath", s.fast != nil)
+	serve := s.http.Serve
+	if s.fast != nil {
+		serve = s.fast.Serve
+	}
+	if err := serve(l); !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("while serving on %s: %w", l.Addr(), err)
 	}
 	return nil
@@ -189,7 +208,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	var errs []error
-	if err := s.http.Shutdown(ctx); err != nil {
+	shutdown := s.http.Shutdown
+	if s.fast != nil {
+		shutdown = s.fast.Shutdown // and s.http's
+	}
+	if err := shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("while stopping the HTTP server: %w", err))
 	}
 	s.deadlines.close() // requests still waiting (ctx ended first) give up

@@ -30,6 +30,13 @@ func startCluster(t testing.TB, n int) *localcluster.Cluster {
 // startClusterIn is startCluster with its data (and sink files) under dir.
 func startClusterIn(t testing.TB, n int, dir string) *localcluster.Cluster {
 	t.Helper()
+	return startClusterWith(t, n, dir, nil)
+}
+
+// startClusterWith is startClusterIn with tune applied to the cluster's
+// configuration.
+func startClusterWith(t testing.TB, n int, dir string, tune func(*localcluster.Config)) *localcluster.Cluster {
+	t.Helper()
 	cfg := localcluster.Config{
 		Partitions: n,
 		DataDir:    dir,
@@ -47,6 +54,9 @@ func startClusterIn(t testing.TB, n int, dir string) *localcluster.Cluster {
 	ev.MaxEventBytes = 4 << 10
 	ev.MaxDepth = 8
 	ev.MaxBatch = 100
+	if tune != nil {
+		tune(&cfg)
+	}
 	c, err := localcluster.Start(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -128,8 +138,18 @@ func sumShards(c *localcluster.Cluster, f func(partition.ShardStatus) uint64) ui
 	return n
 }
 
+// TestBadInputIsRejectedAndNothingIsStored runs over HTTP/1.1 on the ingest
+// fast path and, with it disabled, through net/http: both answer alike.
 func TestBadInputIsRejectedAndNothingIsStored(t *testing.T) {
-	c := startCluster(t, 3)
+	for _, disable := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fast path disabled %v", disable), func(t *testing.T) {
+			c := startClusterWith(t, 3, t.TempDir(), func(cfg *localcluster.Config) { cfg.Pod.Server.DisableFastPath = disable })
+			testBadInput(t, c)
+		})
+	}
+}
+
+func testBadInput(t *testing.T, c *localcluster.Cluster) {
 	url := c.URLs()[0]
 	const ndjson = "application/x-ndjson"
 	good := `{"id":"g","user_id":"1"}`
@@ -339,6 +359,48 @@ func TestProbesAndMetrics(t *testing.T) {
 		if !strings.Contains(string(text), want) {
 			t.Fatalf("metrics lack %q", want)
 		}
+	}
+}
+
+// TestOnePortServesHTTP1AndH2C: the API port takes ingest requests over
+// HTTP/1.1 (the fast path) and over h2c with prior knowledge (net/http),
+// and the other endpoints over both.
+func TestOnePortServesHTTP1AndH2C(t *testing.T) {
+	c := startCluster(t, 1)
+	url := c.URLs()[0]
+	h2c := new(http.Protocols)
+	h2c.SetUnencryptedHTTP2(true)
+	clients := map[string]*http.Client{
+		"HTTP/1.1": {Transport: &http.Transport{}},
+		"HTTP/2.0": {Transport: &http.Transport{Protocols: h2c}},
+	}
+	for proto, client := range clients {
+		t.Run(proto, func(t *testing.T) {
+			defer client.CloseIdleConnections()
+			for i := range 3 {
+				body := fmt.Sprintf(`{"id":"%s-%d","user_id":"1"}`, proto, i)
+				resp, err := client.Post(url+"/v1/events", "application/json", strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				raw, _ := io.ReadAll(resp.Body)
+				_ = resp.Body.Close()
+				if resp.Proto != proto || resp.StatusCode != http.StatusAccepted || string(raw) != `{"accepted":1}`+"\n" {
+					t.Fatalf("%s %d %q, want %s 202 accepted 1", resp.Proto, resp.StatusCode, raw, proto)
+				}
+			}
+			resp, err := client.Get(url + "/v1/ring")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			if resp.Proto != proto || resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET /v1/ring: %s %d", resp.Proto, resp.StatusCode)
+			}
+		})
+	}
+	if n := appended(c); n != 6 {
+		t.Fatalf("%d events appended, want 6", n)
 	}
 }
 
