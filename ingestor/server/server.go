@@ -123,6 +123,10 @@ func New(cfg Config, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("while setting up the ingest fast path: %w", err)
 		}
 		s.fast = fast
+		opts.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "eventingestor_http_fast_path_requests_total",
+			Help: "Ingest requests served on the HTTP/1.1 fast path (the others go through net/http).",
+		}, func() float64 { return float64(fast.Served()) }))
 	}
 	return s, nil
 }

@@ -402,6 +402,16 @@ func TestOnePortServesHTTP1AndH2C(t *testing.T) {
 	if n := appended(c); n != 6 {
 		t.Fatalf("%d events appended, want 6", n)
 	}
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	text, _ := io.ReadAll(resp.Body)
+	// The HTTP/1.1 requests, not the h2c ones.
+	if want := "eventingestor_http_fast_path_requests_total 3\n"; !strings.Contains(string(text), want) {
+		t.Fatalf("metrics lack %q", want)
+	}
 }
 
 func TestShutdownTurnsUnreadyAndRefuses(t *testing.T) {

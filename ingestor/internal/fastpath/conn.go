@@ -40,7 +40,10 @@ type conn struct {
 
 	buf        []byte // buf[start:end] is read and not yet consumed
 	start, end int
-	grow       int // size buf should have before the next request (0: keep)
+	grow       int  // size buf should have before the next request (0: keep)
+	served     bool // a request was served: the next may wait the idle timeout
+	skipCRLF   int  // CR and LF bytes still to drop before the next head
+	reqStart   time.Time
 
 	remoteAddr string
 	// The last request's Host, Content-Type and Content-Encoding values,
@@ -90,6 +93,7 @@ func (fc *conn) serve() {
 			linger = unread
 			return
 		}
+		fc.served, fc.skipCRLF = true, 4
 		if !fc.setIdle() {
 			return
 		}
@@ -114,6 +118,13 @@ func (fc *conn) lingerClose() {
 // and headFast if the fast path serves it, headOther if net/http must
 // serve the connection from here, and false if the connection is done
 // (closed by the client, timed out, or closed by Shutdown while idle).
+//
+// Deadlines are net/http's: a connection's first request must send its
+// head within the header timeout from the accept; a later one may wait
+// the idle timeout for its first byte, and then has the header timeout.
+// After a POST, up to four CR or LF bytes before the next request are
+// dropped, as net/http drops them for old clients that send them after a
+// body.
 func (fc *conn) readHead() (head, headStatus, bool) {
 	srv := fc.srv
 	if fc.start == fc.end {
@@ -123,30 +134,34 @@ func (fc *conn) readHead() (head, headStatus, bool) {
 		}
 		fc.grow = 0
 	}
-	if fc.start == fc.end {
+	started := false // the head's deadline is set
+	if !fc.served {
+		fc.startRequest()
+		started = true
+	} else if fc.start == fc.end {
 		if d := srv.idleTimeout(); d > 0 {
 			_ = fc.c.SetReadDeadline(time.Now().Add(d))
 		} else {
 			_ = fc.c.SetReadDeadline(time.Time{})
 		}
 	}
-	headerDeadline := false
 	for {
+		for fc.skipCRLF > 0 && fc.start < fc.end && (fc.buf[fc.start] == '\r' || fc.buf[fc.start] == '\n') {
+			fc.start++
+			fc.skipCRLF--
+		}
 		if fc.end > fc.start {
+			fc.skipCRLF = 0
 			if !fc.setActive() {
 				return head{}, headOther, false
+			}
+			if !started {
+				fc.startRequest()
+				started = true
 			}
 			h, status := parseHead(fc.buf[fc.start:fc.end], srv.requestLine)
 			if status != headIncomplete {
 				return h, status, true
-			}
-			if !headerDeadline {
-				headerDeadline = true
-				if d := srv.headerTimeout(); d > 0 {
-					_ = fc.c.SetReadDeadline(time.Now().Add(d))
-				} else {
-					_ = fc.c.SetReadDeadline(time.Time{})
-				}
 			}
 			if fc.end == len(fc.buf) {
 				if fc.start == 0 && len(fc.buf) == maxBuffer {
@@ -154,12 +169,25 @@ func (fc *conn) readHead() (head, headStatus, bool) {
 				}
 				fc.compact(maxBuffer)
 			}
+		} else if fc.start > 0 {
+			fc.start, fc.end = 0, 0 // only dropped CR/LF were buffered
 		}
 		n, err := fc.c.Read(fc.buf[fc.end:])
 		fc.end += n
 		if err != nil && n == 0 {
 			return head{}, headOther, false
 		}
+	}
+}
+
+// startRequest starts a request's clock: its head must arrive within the
+// header timeout, and with a ReadTimeout, its body within that from now.
+func (fc *conn) startRequest() {
+	fc.reqStart = time.Now()
+	if d := fc.srv.headerTimeout(); d > 0 {
+		_ = fc.c.SetReadDeadline(fc.reqStart.Add(d))
+	} else {
+		_ = fc.c.SetReadDeadline(time.Time{})
 	}
 }
 
@@ -215,7 +243,7 @@ func (fc *conn) serveRequest(h *head) (keep, unread bool) {
 		fc.grow = nextPow2(int(min(total, maxBuffer)))
 	}
 	if d := srv.cfg.Fallback.ReadTimeout; d > 0 {
-		_ = fc.c.SetReadDeadline(time.Now().Add(d))
+		_ = fc.c.SetReadDeadline(fc.reqStart.Add(d))
 	} else {
 		_ = fc.c.SetReadDeadline(time.Time{})
 	}
@@ -224,6 +252,7 @@ func (fc *conn) serveRequest(h *head) (keep, unread bool) {
 	}
 	fc.prepareRequest(h)
 	fc.w.reset()
+	srv.served.Add(1)
 	if !fc.runHandler() {
 		return false, false
 	}

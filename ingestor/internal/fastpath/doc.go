@@ -34,9 +34,23 @@
 // after it returns. The response is buffered and written when the handler
 // returns, with Content-Length and Date headers.
 //
-// Lifecycle: Serve accepts on a listener and serves the fallback from a
+// Lifecycle: Serve accepts on a listener (retrying temporary accept
+// errors such as EMFILE, as net/http does) and serves the fallback from a
 // listener of handed-over connections; Shutdown closes idle connections,
 // waits for requests being served (both kinds) and returns. The
 // fallback's IdleTimeout, ReadHeaderTimeout, ReadTimeout and WriteTimeout
-// apply to fast-path connections as net/http applies them.
+// apply to fast-path connections as net/http applies them: the first
+// request's head must arrive within the header timeout of the accept, a
+// kept-alive connection may wait the idle timeout for its next request. As
+// net/http, the fast path drops up to four CR/LF bytes after a body, closes
+// after a response whose request body was left unread beyond 256 KiB
+// (half-closing first and waiting 500 ms, so that a reset cannot destroy
+// the response), and answers with Connection: close while shutting down.
+//
+// Not mirrored: the fallback's ConnState hook and SetKeepAlivesEnabled do
+// not apply to fast-path connections; response headers are written as the
+// handler set them (CR and LF replaced by spaces), without net/http's
+// checks of their names. A connection keeps a read buffer as large as its
+// largest request up to 32 KiB (net/http keeps 4 KiB each way), so 2,000
+// connections sending 8 KiB requests hold 32 MiB.
 package fastpath

@@ -56,6 +56,7 @@ type Server struct {
 	handoff  *handoffListener
 	listener net.Listener
 	closing  atomic.Bool
+	served   atomic.Uint64 // requests served on the fast path
 	done     chan struct{} // closed when closing is set and no conn is left
 	doneOnce sync.Once
 }
@@ -99,9 +100,9 @@ func (s *Server) Serve(l net.Listener) error {
 				s.waitFallback(fallback) // closed by Shutdown too
 				return http.ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() { // as net/http: back off on EMFILE and the like
+			if isTemporary(err) { // as net/http: back off on EMFILE and the like
 				tempDelay = min(max(2*tempDelay, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept failed, retrying", "err", err, "in", tempDelay)
 				time.Sleep(tempDelay)
 				continue
 			}
@@ -119,6 +120,16 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 }
 
+// temporary is the error method net/http's accept loop retries on
+// (syscall.Errno has it: EMFILE, ENFILE, ECONNABORTED, EAGAIN, …).
+type temporary interface{ Temporary() bool }
+
+// isTemporary reports whether an accept error may go away by itself.
+func isTemporary(err error) bool {
+	var t temporary
+	return errors.As(err, &t) && t.Temporary()
+}
+
 // waitFallback waits for the fallback server's Serve to return, once its
 // listener is closed, and logs an unexpected error.
 func (s *Server) waitFallback(served <-chan error) {
@@ -126,6 +137,9 @@ func (s *Server) waitFallback(served <-chan error) {
 		s.log.Warn("the fallback HTTP server stopped", "err", err)
 	}
 }
+
+// Served is the number of requests served on the fast path so far.
+func (s *Server) Served() uint64 { return s.served.Load() }
 
 // Shutdown stops accepting, closes idle connections, and waits until the
 // requests being served are answered (on both paths) or ctx ends.

@@ -3,15 +3,19 @@ package fastpath
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -45,6 +49,11 @@ func startServer(t *testing.T, tune func(*http.Server)) *testServer {
 			<-ts.release
 		case "panic":
 			panic("handler panics")
+		case "hash":
+			h := sha256.New()
+			n, _ := io.Copy(h, r.Body)
+			fmt.Fprintf(w, "%d %x", n, h.Sum(nil))
+			return
 		case "headers":
 			w.Header().Set("Retry-After", "1")
 			w.Header().Set("X-Broken", "a\r\nb")
@@ -65,6 +74,12 @@ func startServer(t *testing.T, tune func(*http.Server)) *testServer {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		ts.fallback.Add(1)
+		if r.Header.Get("Content-Type") == "hash" {
+			h := sha256.New()
+			n, _ := io.Copy(h, r.Body)
+			fmt.Fprintf(w, "fallback %d %x", n, h.Sum(nil))
+			return
+		}
 		n, _ := io.Copy(io.Discard, r.Body)
 		fmt.Fprintf(w, "fallback %s %s %d %s", r.Method, r.URL.RequestURI(), n, r.Proto)
 	})
@@ -379,22 +394,168 @@ func TestHandlerPanicClosesTheConnection(t *testing.T) {
 	}
 }
 
+// TestTimeouts: as with net/http, a new connection must send its first
+// head within ReadHeaderTimeout, a kept-alive one may wait IdleTimeout for
+// its next request, and a head once begun has ReadHeaderTimeout.
 func TestTimeouts(t *testing.T) {
 	ts := startServer(t, func(s *http.Server) {
-		s.IdleTimeout = 200 * time.Millisecond
 		s.ReadHeaderTimeout = 200 * time.Millisecond
+		s.IdleTimeout = 1500 * time.Millisecond
 	})
+	start := time.Now()
+	silent := ts.dial(t)
+	if !silent.closed() || time.Since(start) > time.Second {
+		t.Fatalf("a silent new connection was closed after %v, want the header timeout", time.Since(start))
+	}
 	idle := ts.dial(t)
 	idle.send(post("x"))
 	idle.response()
-	partial := ts.dial(t)
-	partial.send("POST /v1/events HTTP/1.1\r\nHost: x\r\n")
-	start := time.Now()
-	if !idle.closed() || !partial.closed() {
-		t.Fatal("a connection outlived its timeout")
+	_ = idle.c.SetReadDeadline(time.Now().Add(600 * time.Millisecond))
+	if _, err := idle.br.ReadByte(); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("an idle connection within its idle timeout: %v, want it still open", err)
 	}
-	if d := time.Since(start); d > 3*time.Second {
-		t.Fatalf("closed after %v", d)
+	_ = idle.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	idle.send(post("yy"))
+	if _, got := idle.response(); got != "fast 2 ingest  /v1/events" {
+		t.Fatalf("after 600 ms idle: %q", got)
+	}
+	start = time.Now()
+	if !idle.closed() || time.Since(start) < time.Second {
+		t.Fatalf("an idle connection was closed after %v, want the idle timeout", time.Since(start))
+	}
+	partial := ts.dial(t)
+	partial.send(post("x"))
+	partial.response()
+	partial.send("POST /v1/events HTTP/1.1\r\nHost: x\r\n")
+	start = time.Now()
+	if !partial.closed() || time.Since(start) > time.Second {
+		t.Fatalf("a partial head was closed after %v, want the header timeout", time.Since(start))
+	}
+}
+
+// TestCRLFAfterABody: as net/http, up to four CR or LF bytes after a POST's
+// body are dropped (old clients send them).
+func TestCRLFAfterABody(t *testing.T) {
+	ts := startServer(t, nil)
+	rc := ts.dial(t)
+	rc.send(post("abc") + "\r\n" + post("abcd"))
+	rc.send("\r\n\r")
+	rc.send("\n" + post("ab"))
+	for _, want := range []string{"fast 3 ingest  /v1/events", "fast 4 ingest  /v1/events", "fast 2 ingest  /v1/events"} {
+		if resp, got := rc.response(); resp.StatusCode != http.StatusAccepted || got != want {
+			t.Fatalf("%d %q, want 202 %q", resp.StatusCode, got, want)
+		}
+	}
+	if ts.fast.Load() != 3 {
+		t.Fatalf("fast path served %d of 3", ts.fast.Load())
+	}
+}
+
+// TestBodiesArriveIntact sends bodies of equal and different lengths,
+// pipelined and split at random points, with a request for net/http among
+// them, and checks each body's hash on both sides of the handover.
+func TestBodiesArriveIntact(t *testing.T) {
+	ts := startServer(t, nil)
+	rnd := rand.New(rand.NewPCG(1, 2))
+	var stream strings.Builder
+	var want []string
+	prefix := "" // "fallback " once net/http serves the connection
+	for i := range 60 {
+		n := []int{0, 1, 100, 4000, 9000, 40 << 10}[i%6]
+		b := make([]byte, n)
+		for j := range b {
+			b[j] = byte('a' + rnd.IntN(26))
+		}
+		stream.WriteString(post(string(b), "Content-Type: hash"))
+		want = append(want, fmt.Sprintf("%s%d %x", prefix, n, sha256.Sum256(b)))
+		if i == 29 {
+			stream.WriteString("GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+			want = append(want, "fallback GET /x 0 HTTP/1.1")
+			prefix = "fallback "
+		}
+	}
+	rc := ts.dial(t)
+	go func() {
+		for s := stream.String(); len(s) > 0; {
+			k := min(len(s), 1+rnd.IntN(20000))
+			if _, err := io.WriteString(rc.c, s[:k]); err != nil {
+				return
+			}
+			s = s[k:]
+		}
+	}()
+	for i, w := range want {
+		if _, got := rc.response(); got != w {
+			t.Fatalf("response %d: %q, want %q", i, got, w)
+		}
+	}
+	if f, n := ts.fast.Load(), ts.fallback.Load(); f != 30 || n != 31 {
+		t.Fatalf("fast path served %d requests and net/http %d, want 30 and 31", f, n)
+	}
+}
+
+// flakyListener fails its first Accepts with EMFILE, as a process out of
+// file descriptors does.
+type flakyListener struct {
+	net.Listener
+	fails atomic.Int32
+}
+
+func (l *flakyListener) Accept() (net.Conn, error) {
+	if l.fails.Add(-1) >= 0 {
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	}
+	return l.Listener.Accept()
+}
+
+func TestAcceptErrorsAreRetried(t *testing.T) {
+	fallback := &http.Server{Handler: http.NotFoundHandler()}
+	srv, err := New(Config{Method: http.MethodPost, Path: "/v1/events", Fallback: fallback, Logger: slog.New(slog.DiscardHandler),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &flakyListener{Listener: l}
+	fl.fails.Store(3)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(fl) }()
+	resp, err := http.Post("http://"+l.Addr().String()+"/v1/events", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("status %d after accept errors", resp.StatusCode)
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Fatalf("Serve: %v", err)
+	}
+}
+
+func TestShutdownBeforeServe(t *testing.T) {
+	srv, err := New(Config{Method: http.MethodPost, Path: "/v1/events", Handler: http.NotFoundHandler(), Fallback: &http.Server{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+		t.Fatalf("Serve after Shutdown: %v", err)
+	}
+	if _, err := net.DialTimeout("tcp", l.Addr().String(), time.Second); err == nil {
+		t.Fatal("the listener still accepts")
 	}
 }
 
