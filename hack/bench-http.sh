@@ -4,11 +4,12 @@
 # acknowledgements: fsync before 202), runs `eventingestor bench --baseline`
 # and stops the cluster. Every figure is a ratio measured on this machine.
 #
-#   [SHARDS=N] [ROUNDS=N] hack/bench-http.sh PARTITIONS BATCH [extra bench flags...]
+#   [SHARDS=N] [DEV_FLAGS=...] [ROUNDS=N] hack/bench-http.sh PARTITIONS BATCH [extra bench flags...]
 #   hack/bench-http.sh 1 1                      # one partition, one event per request
 #   hack/bench-http.sh 3 100 --concurrency 200  # three partitions, 100-event NDJSON batches
 #
-# SHARDS: shards per partition (default 1). ROUNDS: how many times to run the
+# SHARDS: shards per partition (default 1). DEV_FLAGS: more flags for
+# `eventingestor dev` (e.g. --http.disable-fast-path). ROUNDS: how many times to run the
 # bench (bare handler, then ours) against the same cluster (default 1); with
 # more than one, each round starts once the previous round's backlog is
 # delivered (so that the flusher does not steal CPU from the next baseline),
@@ -23,7 +24,7 @@ bin=bin/eventingestor
 [[ -x "${bin}" ]] || go build -o "${bin}" .
 data="$(mktemp -d /tmp/eventingestor-bench.XXXXXX)"
 "${bin}" dev --partitions "${partitions}" --base-port 0 --data-dir "${data}" \
-  --shards "${SHARDS:-1}" --log-level warn >"${data}/dev.log" 2>&1 &
+  --shards "${SHARDS:-1}" --log-level warn ${DEV_FLAGS:-} >"${data}/dev.log" 2>&1 &
 dev=$!
 cleanup() { kill -TERM "${dev}" 2>/dev/null || true; wait "${dev}" 2>/dev/null || true; rm -rf "${data}"; }
 trap cleanup EXIT
