@@ -93,7 +93,10 @@ func (fc *conn) serve() {
 			linger = unread
 			return
 		}
-		fc.served, fc.skipCRLF = true, 4
+		fc.served = true
+		if fc.srv.cfg.Method == http.MethodPost {
+			fc.skipCRLF = 4
+		}
 		if !fc.setIdle() {
 			return
 		}
@@ -135,15 +138,10 @@ func (fc *conn) readHead() (head, headStatus, bool) {
 		fc.grow = 0
 	}
 	started := false // the head's deadline is set
+	idle := false    // the idle deadline is set
 	if !fc.served {
 		fc.startRequest()
 		started = true
-	} else if fc.start == fc.end {
-		if d := srv.idleTimeout(); d > 0 {
-			_ = fc.c.SetReadDeadline(time.Now().Add(d))
-		} else {
-			_ = fc.c.SetReadDeadline(time.Time{})
-		}
 	}
 	for {
 		for fc.skipCRLF > 0 && fc.start < fc.end && (fc.buf[fc.start] == '\r' || fc.buf[fc.start] == '\n') {
@@ -169,8 +167,16 @@ func (fc *conn) readHead() (head, headStatus, bool) {
 				}
 				fc.compact(maxBuffer)
 			}
-		} else if fc.start > 0 {
-			fc.start, fc.end = 0, 0 // only dropped CR/LF were buffered
+		} else {
+			fc.start, fc.end = 0, 0 // nothing, or only dropped CR/LF, was buffered
+			if !started && !idle {
+				idle = true
+				if d := srv.idleTimeout(); d > 0 {
+					_ = fc.c.SetReadDeadline(time.Now().Add(d))
+				} else {
+					_ = fc.c.SetReadDeadline(time.Time{})
+				}
+			}
 		}
 		n, err := fc.c.Read(fc.buf[fc.end:])
 		fc.end += n

@@ -203,7 +203,7 @@ func (s *Server) idleTimeout() time.Duration {
 // headerTimeout is how long a request's head may take to arrive once it
 // has started, as net/http's.
 func (s *Server) headerTimeout() time.Duration {
-	if s.cfg.Fallback.ReadHeaderTimeout > 0 {
+	if s.cfg.Fallback.ReadHeaderTimeout != 0 { // negative: none, as net/http's
 		return s.cfg.Fallback.ReadHeaderTimeout
 	}
 	return s.cfg.Fallback.ReadTimeout

@@ -451,6 +451,21 @@ func TestCRLFAfterABody(t *testing.T) {
 	}
 }
 
+// TestCRLFAfterABodyKeepsTheIdleTimeout: CR/LF sent with a body does not
+// make the connection wait for its next request without a deadline.
+func TestCRLFAfterABodyKeepsTheIdleTimeout(t *testing.T) {
+	ts := startServer(t, func(s *http.Server) { s.IdleTimeout = 300 * time.Millisecond })
+	rc := ts.dial(t)
+	rc.send(post("abc") + "\r\n")
+	if _, got := rc.response(); got != "fast 3 ingest  /v1/events" {
+		t.Fatalf("%q", got)
+	}
+	start := time.Now()
+	if !rc.closed() || time.Since(start) > 3*time.Second {
+		t.Fatalf("closed after %v, want the idle timeout", time.Since(start))
+	}
+}
+
 // TestBodiesArriveIntact sends bodies of equal and different lengths,
 // pipelined and split at random points, with a request for net/http among
 // them, and checks each body's hash on both sides of the handover.
