@@ -111,9 +111,7 @@ const rstAvoidanceDelay = 500 * time.Millisecond
 
 // lingerClose half-closes the connection and waits rstAvoidanceDelay.
 func (fc *conn) lingerClose() {
-	if cw, ok := fc.c.(interface{ CloseWrite() error }); ok {
-		_ = cw.CloseWrite()
-	}
+	_ = closeWrite(fc.c)
 	time.Sleep(rstAvoidanceDelay)
 }
 
@@ -165,17 +163,13 @@ func (fc *conn) readHead() (head, headStatus, bool) {
 				if fc.start == 0 && len(fc.buf) == maxBuffer {
 					return head{}, headOther, true // a head this large is net/http's to judge
 				}
-				fc.compact(maxBuffer)
+				fc.compact()
 			}
 		} else {
 			fc.start, fc.end = 0, 0 // nothing, or only dropped CR/LF, was buffered
 			if !started && !idle {
 				idle = true
-				if d := srv.idleTimeout(); d > 0 {
-					_ = fc.c.SetReadDeadline(time.Now().Add(d))
-				} else {
-					_ = fc.c.SetReadDeadline(time.Time{})
-				}
+				setReadDeadline(fc.c, time.Now(), srv.idleTimeout())
 			}
 		}
 		n, err := fc.c.Read(fc.buf[fc.end:])
@@ -190,18 +184,24 @@ func (fc *conn) readHead() (head, headStatus, bool) {
 // header timeout, and with a ReadTimeout, its body within that from now.
 func (fc *conn) startRequest() {
 	fc.reqStart = time.Now()
-	if d := fc.srv.headerTimeout(); d > 0 {
-		_ = fc.c.SetReadDeadline(fc.reqStart.Add(d))
+	setReadDeadline(fc.c, fc.reqStart, fc.srv.headerTimeout())
+}
+
+// setReadDeadline sets c's read deadline to d after from, or none if d is
+// not positive (net/http's rule for its timeouts).
+func setReadDeadline(c net.Conn, from time.Time, d time.Duration) {
+	if d > 0 {
+		_ = c.SetReadDeadline(from.Add(d))
 	} else {
-		_ = fc.c.SetReadDeadline(time.Time{})
+		_ = c.SetReadDeadline(time.Time{})
 	}
 }
 
 // compact moves the unconsumed bytes to the start of buf, growing it to
-// size if it is full.
-func (fc *conn) compact(size int) {
-	if fc.start == 0 && fc.end == len(fc.buf) && size > len(fc.buf) {
-		nb := make([]byte, size)
+// maxBuffer if it is full.
+func (fc *conn) compact() {
+	if fc.start == 0 && fc.end == len(fc.buf) && len(fc.buf) < maxBuffer {
+		nb := make([]byte, maxBuffer)
 		copy(nb, fc.buf[:fc.end])
 		fc.buf = nb
 		return
@@ -248,11 +248,7 @@ func (fc *conn) serveRequest(h *head) (keep, unread bool) {
 	if total := int64(h.size) + h.contentLength; total > int64(len(fc.buf)) && len(fc.buf) < maxBuffer {
 		fc.grow = nextPow2(int(min(total, maxBuffer)))
 	}
-	if d := srv.cfg.Fallback.ReadTimeout; d > 0 {
-		_ = fc.c.SetReadDeadline(fc.reqStart.Add(d))
-	} else {
-		_ = fc.c.SetReadDeadline(time.Time{})
-	}
+	setReadDeadline(fc.c, fc.reqStart, srv.cfg.Fallback.ReadTimeout)
 	if d := srv.cfg.Fallback.WriteTimeout; d > 0 {
 		_ = fc.c.SetWriteDeadline(time.Now().Add(d))
 	}

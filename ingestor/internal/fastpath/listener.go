@@ -67,8 +67,11 @@ func (c *replayConn) Read(p []byte) (int, error) {
 
 // CloseWrite half-closes the connection, as net/http does before closing
 // one it answered with an error, if the connection can.
-func (c *replayConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+func (c *replayConn) CloseWrite() error { return closeWrite(c.Conn) }
+
+// closeWrite half-closes c if it can (a TCP connection), else does nothing.
+func closeWrite(c net.Conn) error {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
 	}
 	return nil

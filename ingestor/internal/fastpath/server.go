@@ -53,8 +53,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
-	handoff  *handoffListener
-	listener net.Listener
+	handoff  *handoffListener // set by Serve
 	closing  atomic.Bool
 	served   atomic.Uint64 // requests served on the fast path
 	done     chan struct{} // closed when closing is set and no conn is left
@@ -79,11 +78,10 @@ func New(cfg Config) (*Server, error) {
 // http.ErrServerClosed then, like http.Server.Serve; it closes l.
 func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
-	if s.listener != nil {
+	if s.handoff != nil {
 		s.mu.Unlock()
 		return errors.New("fastpath: Serve called twice")
 	}
-	s.listener = l
 	s.handoff = newHandoffListener(l.Addr(), func() { _ = l.Close() })
 	s.mu.Unlock()
 	if s.closing.Load() {
